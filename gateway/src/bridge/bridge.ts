@@ -1,0 +1,418 @@
+import { GatewayError, isGatewayError } from '../errors.js';
+import type { Logger } from '../logger.js';
+import type { GatewayMetrics } from '../metrics.js';
+import { entrySize, type Sink, type SinkEntryResult } from '../sinks/sink.js';
+import { fullJitterBackoff } from './backoff.js';
+import { Fifo } from './fifo.js';
+import { createSinglePacker } from './single-packer.js';
+import type { AckCallback, DeviceState, Entry, EntryPacker, Reading, ReadyGroup } from './types.js';
+
+export interface BridgeOptions {
+  sink: Sink;
+  metrics: GatewayMetrics;
+  logger: Logger;
+  /** Packs readings into entries. Default: one reading per entry. */
+  packer?: EntryPacker;
+  /** Names the group (shard) a device's entries go to. Default: one group for all devices. */
+  groupOf?: (deviceId: string) => string;
+  /** How long a reading may wait for others to share its request, ms. Default 20. */
+  lingerMs?: number;
+  /** Requests in flight at once. Default 4. */
+  maxInFlight?: number;
+  /** Readings held (queued or in flight) before {@link Bridge.overloaded} turns true. Default 200,000. */
+  maxBufferedReadings?: number;
+  /** Bytes held before {@link Bridge.overloaded} turns true. Default 128 MiB. */
+  maxBufferedBytes?: number;
+  /** First retry backoff ceiling, ms; doubles per attempt. Default 100. */
+  retryBaseMs?: number;
+  /** Largest retry backoff, ms; also the pace of retries while the sink fails fatally. Default 10,000. */
+  retryMaxMs?: number;
+  /** Deadline of one request, ms. Default 15,000. */
+  requestTimeoutMs?: number;
+  now?: () => number;
+  random?: () => number;
+}
+
+export const DEFAULT_BRIDGE_OPTIONS = {
+  lingerMs: 20,
+  maxInFlight: 4,
+  maxBufferedReadings: 200_000,
+  maxBufferedBytes: 128 * 1024 * 1024,
+  retryBaseMs: 100,
+  retryMaxMs: 10_000,
+  requestTimeoutMs: 15_000,
+} as const;
+
+/** Backpressure ends when both buffers are back under this share of their limits. */
+const RELIEF_RATIO = 0.8;
+/** While the sink fails fatally, the cause is logged again at most this often. */
+const FATAL_LOG_INTERVAL_MS = 60_000;
+
+export interface BridgeStats {
+  bufferedReadings: number;
+  bufferedBytes: number;
+  inFlightRequests: number;
+  readyDevices: number;
+  retryEntries: number;
+}
+
+/**
+ * The batching bridge: queues readings per device, packs them into sink requests bounded by the sink's limits and
+ * a linger time, keeps several requests in flight, retries only failed entries with full-jitter backoff, and
+ * acknowledges each reading when the sink accepted it.
+ *
+ * Order: a device never has more than one entry in flight, and a failed entry is retried before anything newer
+ * of its devices is sent. PutRecords does not order the entries of one request (entry i may fail while i+1
+ * succeeds), so this is what keeps a device's readings from overtaking each other.
+ */
+export interface Bridge {
+  /** Queues a reading; `done` runs once it is accepted, or with an error if it never will be. */
+  submit(deviceId: string, data: Buffer, done: AckCallback): void;
+  /** True while the buffers are over their limits: callers should stop reading from devices. */
+  readonly overloaded: boolean;
+  /** Runs `callback` once, as soon as the bridge is not overloaded (at once if it is not). */
+  whenRelieved(callback: () => void): void;
+  /** The fatal sink error in force, if any (missing stream, access denied, bad credentials). */
+  readonly fatalError: GatewayError | undefined;
+  readonly limits: Sink['limits'];
+  stats(): BridgeStats;
+  /** Sends everything now, ignoring linger; resolves when nothing is held. Rejects with GW_ERR_FLUSH_TIMEOUT. */
+  flush(timeoutMs: number): Promise<void>;
+  /** Stops; readings still held get a GW_ERR_SHUTTING_DOWN error. */
+  close(): Promise<void>;
+}
+
+export function createBridge(options: BridgeOptions): Bridge {
+  const o = { ...DEFAULT_BRIDGE_OPTIONS, ...stripUndefined(options) };
+  const { sink, metrics, logger } = options;
+  const limits = sink.limits;
+  const now = options.now ?? Date.now;
+  const random = options.random ?? Math.random;
+  const packer = options.packer ?? createSinglePacker();
+  const groupOf = options.groupOf ?? (() => '*');
+
+  const devices = new Map<string, DeviceState>();
+  const groups = new Map<string, ReadyGroup>();
+  let groupCursor = 0;
+  let readyDevices = 0;
+  const retries: Entry[] = [];
+  let inFlight = 0;
+  let bufferedReadings = 0;
+  let bufferedBytes = 0;
+  let overloaded = false;
+  let reliefWaiters: (() => void)[] = [];
+  let idleWaiters: (() => void)[] = [];
+  let flushing = false;
+  let closed = false;
+  let timer: NodeJS.Timeout | undefined;
+  let timerAt = Infinity;
+  let fatalError: GatewayError | undefined;
+  let fatalLoggedAt = 0;
+
+  function groupFor(key: string): ReadyGroup {
+    let group = groups.get(key);
+    if (group === undefined) {
+      group = { key, ready: new Fifo<DeviceState>() };
+      groups.set(key, group);
+    }
+    return group;
+  }
+
+  function makeReady(device: DeviceState): void {
+    device.ready = true;
+    groupFor(device.groupKey).ready.push(device);
+    readyDevices++;
+  }
+
+  function updateOverload(): void {
+    if (!overloaded && (bufferedReadings >= o.maxBufferedReadings || bufferedBytes >= o.maxBufferedBytes)) {
+      overloaded = true;
+      metrics.backpressure.set(1);
+      logger.warn({ bufferedReadings, bufferedBytes }, 'bridge buffers full: backpressure on');
+    } else if (
+      overloaded &&
+      bufferedReadings <= o.maxBufferedReadings * RELIEF_RATIO &&
+      bufferedBytes <= o.maxBufferedBytes * RELIEF_RATIO
+    ) {
+      overloaded = false;
+      metrics.backpressure.set(0);
+      logger.info({ bufferedReadings, bufferedBytes }, 'bridge buffers drained: backpressure off');
+      const waiters = reliefWaiters;
+      reliefWaiters = [];
+      for (const w of waiters) w();
+    }
+    metrics.bufferedReadings.set(bufferedReadings);
+    metrics.bufferedBytes.set(bufferedBytes);
+  }
+
+  function release(reading: Reading, err?: GatewayError): void {
+    bufferedReadings--;
+    bufferedBytes -= reading.size;
+    if (err === undefined) {
+      metrics.readingsForwarded.inc();
+      metrics.ackLatency.observe((now() - reading.enqueuedAt) / 1000);
+    }
+    reading.done(err);
+  }
+
+  function afterRelease(): void {
+    updateOverload();
+    if (bufferedReadings === 0 && idleWaiters.length > 0) {
+      const waiters = idleWaiters;
+      idleWaiters = [];
+      for (const w of waiters) w();
+    }
+  }
+
+  function freeDevices(entry: Entry): void {
+    for (const device of entry.devices) {
+      device.inFlight = false;
+      if (device.queue.length > 0) {
+        if (!device.ready) makeReady(device);
+      } else if (!device.ready) {
+        devices.delete(device.id);
+      }
+    }
+  }
+
+  /** Whether waiting longer cannot make the next request any fuller. */
+  function requestWouldBeFull(): boolean {
+    return readyDevices >= limits.maxEntriesPerRequest || bufferedBytes >= limits.maxRequestBytes;
+  }
+
+  function oldestReadyAt(): number {
+    let oldest = Infinity;
+    for (const group of groups.values()) {
+      const head = group.ready.peek()?.queue.peek();
+      if (head !== undefined && head.enqueuedAt < oldest) oldest = head.enqueuedAt;
+    }
+    return oldest;
+  }
+
+  function wakeAt(at: number): void {
+    if (closed || at >= timerAt) return;
+    if (timer !== undefined) clearTimeout(timer);
+    timerAt = at;
+    timer = setTimeout(() => {
+      timer = undefined;
+      timerAt = Infinity;
+      pump();
+    }, Math.max(0, at - now()));
+  }
+
+  function buildRequest(at: number): Entry[] {
+    const entries: Entry[] = [];
+    const budget = { entries: limits.maxEntriesPerRequest, bytes: limits.maxRequestBytes };
+    // Retries first: their devices are waiting on them, and they are the oldest data.
+    while (retries.length > 0 && budget.entries > 0) {
+      const next = retries[0] as Entry;
+      if (next.notBefore > at || next.size > budget.bytes) break;
+      retries.shift();
+      entries.push(next);
+      budget.entries--;
+      budget.bytes -= next.size;
+    }
+    if (readyDevices === 0) return entries;
+    // Round-robin over groups so that one busy shard cannot starve the others.
+    const keys = [...groups.keys()];
+    for (let i = 0; i < keys.length && budget.entries > 0 && budget.bytes > 0; i++) {
+      const group = groups.get(keys[(groupCursor + i) % keys.length] as string) as ReadyGroup;
+      const before = entries.length;
+      packer.pack(group, budget, entries);
+      for (let j = before; j < entries.length; j++) readyDevices -= (entries[j] as Entry).devices.length;
+      if (group.ready.length === 0) groups.delete(group.key);
+    }
+    groupCursor++;
+    return entries;
+  }
+
+  function pump(): void {
+    if (closed) return;
+    while (inFlight < o.maxInFlight) {
+      const at = now();
+      const retryDue = retries.length > 0 && (retries[0] as Entry).notBefore <= at;
+      if (!retryDue && readyDevices === 0) break;
+      if (!retryDue && !flushing && !requestWouldBeFull()) {
+        const oldest = oldestReadyAt();
+        if (at - oldest < o.lingerMs) {
+          wakeAt(oldest + o.lingerMs);
+          break;
+        }
+      }
+      const entries = buildRequest(at);
+      if (entries.length === 0) break;
+      void send(entries);
+    }
+    if (retries.length > 0) wakeAt((retries[0] as Entry).notBefore);
+  }
+
+  function scheduleRetry(entry: Entry, reason: string, fatal: boolean): void {
+    entry.attempts++;
+    const delay = fatal ? o.retryMaxMs : fullJitterBackoff(entry.attempts, o.retryBaseMs, o.retryMaxMs, random);
+    entry.notBefore = now() + delay;
+    metrics.sinkRetries.inc({ reason });
+    // Keep retries sorted by due time; equal times keep their original order.
+    let i = retries.length;
+    while (i > 0 && (retries[i - 1] as Entry).notBefore > entry.notBefore) i--;
+    retries.splice(i, 0, entry);
+  }
+
+  function onFatal(err: GatewayError): void {
+    const at = now();
+    if (fatalError === undefined || at - fatalLoggedAt >= FATAL_LOG_INTERVAL_MS) {
+      logger.error(
+        { code: err.code, awsCode: err.detail['awsCode'], hint: err.detail['hint'] },
+        `${sink.name} rejects every request: ${err.message}`,
+      );
+      fatalLoggedAt = at;
+    }
+    fatalError = err;
+    metrics.sinkFatal.set(1);
+  }
+
+  function onSuccess(): void {
+    if (fatalError !== undefined) {
+      logger.info({ code: fatalError.code }, `${sink.name} accepts requests again`);
+      fatalError = undefined;
+      metrics.sinkFatal.set(0);
+    }
+  }
+
+  function settleEntry(entry: Entry, result: SinkEntryResult | undefined): boolean {
+    if (result?.ok) {
+      for (const reading of entry.readings) release(reading);
+      freeDevices(entry);
+      return true;
+    }
+    if (result === undefined || result.retriable) {
+      const code = result?.errorCode ?? 'MissingResult';
+      metrics.sinkEntriesFailed.inc({ error_code: code });
+      scheduleRetry(entry, code, false);
+      return false;
+    }
+    metrics.sinkEntriesFailed.inc({ error_code: result.errorCode });
+    const err = new GatewayError('GW_ERR_SINK_FATAL', `${sink.name} rejected the record: ${result.errorMessage}`, {
+      detail: { awsCode: result.errorCode },
+    });
+    for (const reading of entry.readings) release(reading, err);
+    freeDevices(entry);
+    return false;
+  }
+
+  async function send(entries: Entry[]): Promise<void> {
+    inFlight++;
+    metrics.inFlightRequests.set(inFlight);
+    let bytes = 0;
+    for (const e of entries) bytes += e.size;
+    metrics.batchRecords.observe(entries.length);
+    metrics.batchBytes.observe(bytes);
+    const stopTimer = metrics.sinkPutDuration.startTimer();
+    try {
+      const results = await sink.put(entries, AbortSignal.timeout(o.requestTimeoutMs));
+      if (results.length !== entries.length) {
+        throw new GatewayError(
+          'GW_ERR_SINK_RETRIABLE',
+          `${sink.name} answered ${results.length} results for ${entries.length} entries`,
+        );
+      }
+      let failed = 0;
+      for (let i = 0; i < entries.length; i++) {
+        if (!settleEntry(entries[i] as Entry, results[i])) failed++;
+      }
+      stopTimer({ outcome: failed === 0 ? 'success' : 'partial' });
+      metrics.sinkRequests.inc({ outcome: failed === 0 ? 'success' : 'partial', error_code: '' });
+      onSuccess();
+    } catch (caught) {
+      const err = isGatewayError(caught)
+        ? caught
+        : new GatewayError('GW_ERR_SINK_RETRIABLE', `unexpected ${sink.name} failure: ${String(caught)}`, {
+            cause: caught,
+          });
+      const awsCode = String(err.detail['awsCode'] ?? err.code);
+      stopTimer({ outcome: 'error' });
+      metrics.sinkRequests.inc({ outcome: 'error', error_code: awsCode });
+      const fatal = !err.retriable;
+      if (fatal) onFatal(err);
+      else logger.debug({ awsCode, entries: entries.length, err: err.message }, 'request failed, retrying');
+      for (const entry of entries) scheduleRetry(entry, awsCode, fatal);
+    } finally {
+      inFlight--;
+      metrics.inFlightRequests.set(inFlight);
+      afterRelease();
+      pump();
+    }
+  }
+
+  return {
+    submit(deviceId, data, done) {
+      if (closed || flushing) {
+        done(new GatewayError('GW_ERR_SHUTTING_DOWN', 'the gateway is shutting down'));
+        return;
+      }
+      const size = entrySize(limits, deviceId, data);
+      let device = devices.get(deviceId);
+      if (device === undefined) {
+        device = { id: deviceId, groupKey: groupOf(deviceId), queue: new Fifo<Reading>(), inFlight: false, ready: false };
+        devices.set(deviceId, device);
+      }
+      device.queue.push({ device, data, size, enqueuedAt: now(), done });
+      bufferedReadings++;
+      bufferedBytes += size;
+      if (!device.inFlight && !device.ready) makeReady(device);
+      updateOverload();
+      if (timer === undefined || requestWouldBeFull()) pump();
+    },
+    get overloaded() {
+      return overloaded;
+    },
+    whenRelieved(callback) {
+      if (!overloaded) callback();
+      else reliefWaiters.push(callback);
+    },
+    get fatalError() {
+      return fatalError;
+    },
+    limits,
+    stats() {
+      return { bufferedReadings, bufferedBytes, inFlightRequests: inFlight, readyDevices, retryEntries: retries.length };
+    },
+    flush(timeoutMs) {
+      flushing = true;
+      if (bufferedReadings === 0) return Promise.resolve();
+      // Retries due later are sent now: shutdown has no time to wait for backoff.
+      for (const entry of retries) entry.notBefore = 0;
+      pump();
+      return new Promise((resolve, reject) => {
+        const deadline = setTimeout(() => {
+          reject(
+            new GatewayError('GW_ERR_FLUSH_TIMEOUT', `${bufferedReadings} readings not flushed within ${timeoutMs} ms`, {
+              detail: { bufferedReadings },
+            }),
+          );
+        }, timeoutMs);
+        idleWaiters.push(() => {
+          clearTimeout(deadline);
+          resolve();
+        });
+      });
+    },
+    async close() {
+      closed = true;
+      if (timer !== undefined) clearTimeout(timer);
+      timer = undefined;
+      const err = new GatewayError('GW_ERR_SHUTTING_DOWN', 'the gateway shut down before the sink accepted this reading');
+      for (const entry of retries.splice(0)) for (const reading of entry.readings) release(reading, err);
+      for (const device of devices.values()) {
+        for (let r = device.queue.shift(); r !== undefined; r = device.queue.shift()) release(r, err);
+      }
+      devices.clear();
+      groups.clear();
+      readyDevices = 0;
+      afterRelease();
+    },
+  };
+}
+
+function stripUndefined<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
+}

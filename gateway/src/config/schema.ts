@@ -1,0 +1,148 @@
+/**
+ * The gateway's settings: one table from which the loader, the validation messages and `--help` are derived.
+ * Precedence: command-line flag > environment variable > default.
+ */
+
+export type SettingKind =
+  | { type: 'int'; min: number; max: number }
+  | { type: 'enum'; values: readonly string[] }
+  | { type: 'string'; pattern?: RegExp; patternHint?: string }
+  | { type: 'url' }
+  | { type: 'host' };
+
+export interface SettingSpec {
+  /** Long flag without the dashes, e.g. `mqtt-port`. */
+  flag: string;
+  /** Environment variable. Several may be listed; the first one set wins. */
+  env: readonly string[];
+  kind: SettingKind;
+  /** Default as text, so `--help` can print it; `undefined` means "not set". */
+  default: string | undefined;
+  describe: string;
+  group: 'general' | 'mqtt' | 'http' | 'kinesis' | 'bridge' | 'local';
+}
+
+const PORT = { type: 'int', min: 0, max: 65535 } as const;
+const MIB = 1024 * 1024;
+
+export const SETTINGS = {
+  mode: {
+    flag: 'mode', env: ['TIDEGATE_MODE'], group: 'general',
+    kind: { type: 'enum', values: ['local', 'cloud'] }, default: 'cloud',
+    describe:
+      'local: embedded Kinesis API server (unless an endpoint is given), stream created if missing, anonymous ' +
+      'devices on loopback. cloud: real Kinesis via the AWS SDK default credential chain and region.',
+  },
+  dataDir: {
+    flag: 'data-dir', env: ['TIDEGATE_DATA_DIR'], group: 'general',
+    kind: { type: 'string' }, default: './data',
+    describe: 'Directory for the embedded Kinesis store and the dead-letter file.',
+  },
+  logLevel: {
+    flag: 'log-level', env: ['TIDEGATE_LOG_LEVEL'], group: 'general',
+    kind: { type: 'enum', values: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] }, default: 'info',
+    describe: 'pino log level.',
+  },
+  shutdownTimeoutMs: {
+    flag: 'shutdown-timeout-ms', env: ['TIDEGATE_SHUTDOWN_TIMEOUT_MS'], group: 'general',
+    kind: { type: 'int', min: 0, max: 600_000 }, default: '30000',
+    describe: 'How long SIGINT/SIGTERM waits for buffered readings to reach Kinesis before giving up (exit 1).',
+  },
+  mqttHost: {
+    flag: 'mqtt-host', env: ['TIDEGATE_MQTT_HOST'], group: 'mqtt',
+    kind: { type: 'host' }, default: '127.0.0.1', describe: 'Address the MQTT TCP listener binds.',
+  },
+  mqttPort: {
+    flag: 'mqtt-port', env: ['TIDEGATE_MQTT_PORT'], group: 'mqtt',
+    kind: PORT, default: '1883', describe: 'MQTT TCP port (0 picks a free port).',
+  },
+  maxPayloadBytes: {
+    flag: 'max-payload-bytes', env: ['TIDEGATE_MAX_PAYLOAD_BYTES'], group: 'mqtt',
+    kind: { type: 'int', min: 2, max: MIB - 4096 }, default: String(128 * 1024),
+    describe: 'Largest reading payload forwarded; larger ones are dead-lettered (AWS IoT Core uses 128 KiB).',
+  },
+  httpHost: {
+    flag: 'http-host', env: ['TIDEGATE_HTTP_HOST'], group: 'http',
+    kind: { type: 'host' }, default: '127.0.0.1', describe: 'Address of the HTTP server (/metrics, /healthz, /readyz).',
+  },
+  httpPort: {
+    flag: 'http-port', env: ['TIDEGATE_HTTP_PORT'], group: 'http',
+    kind: PORT, default: '8080', describe: 'HTTP port (0 picks a free port).',
+  },
+  stream: {
+    flag: 'stream', env: ['TIDEGATE_STREAM'], group: 'kinesis',
+    kind: { type: 'string', pattern: /^[a-zA-Z0-9_.-]{1,128}$/, patternHint: '1-128 characters of [a-zA-Z0-9_.-]' },
+    default: 'telemetry', describe: 'Kinesis stream name.',
+  },
+  shards: {
+    flag: 'shards', env: ['TIDEGATE_SHARDS'], group: 'kinesis',
+    kind: { type: 'int', min: 1, max: 500 }, default: '4',
+    describe: 'Shard count used when local mode creates the stream.',
+  },
+  kinesisEndpoint: {
+    flag: 'kinesis-endpoint', env: ['AWS_ENDPOINT_URL_KINESIS', 'AWS_ENDPOINT_URL'], group: 'kinesis',
+    kind: { type: 'url' }, default: undefined,
+    describe:
+      'Kinesis API endpoint. In local mode this replaces the embedded server. The SDK variables ' +
+      'AWS_ENDPOINT_URL_KINESIS and AWS_ENDPOINT_URL are honoured.',
+  },
+  region: {
+    flag: 'region', env: ['AWS_REGION', 'AWS_DEFAULT_REGION'], group: 'kinesis',
+    kind: { type: 'string', pattern: /^[a-z0-9-]{2,32}$/, patternHint: 'an AWS region such as eu-west-1' },
+    default: undefined,
+    describe: 'AWS region; unset means the SDK default chain (local mode falls back to us-east-1).',
+  },
+  localKinesisHost: {
+    flag: 'local-kinesis-host', env: ['TIDEGATE_LOCAL_KINESIS_HOST'], group: 'local',
+    kind: { type: 'host' }, default: '127.0.0.1', describe: 'Address of the embedded Kinesis API server.',
+  },
+  localKinesisPort: {
+    flag: 'local-kinesis-port', env: ['TIDEGATE_LOCAL_KINESIS_PORT'], group: 'local',
+    kind: PORT, default: '4567', describe: 'Port of the embedded Kinesis API server.',
+  },
+  lingerMs: {
+    flag: 'linger-ms', env: ['TIDEGATE_LINGER_MS'], group: 'bridge',
+    kind: { type: 'int', min: 0, max: 10_000 }, default: '20',
+    describe: 'How long a reading may wait for others to share its PutRecords request.',
+  },
+  maxInFlight: {
+    flag: 'max-in-flight', env: ['TIDEGATE_MAX_IN_FLIGHT'], group: 'bridge',
+    kind: { type: 'int', min: 1, max: 256 }, default: '4', describe: 'PutRecords requests in flight at once.',
+  },
+  maxRequestBytes: {
+    flag: 'max-request-bytes', env: ['TIDEGATE_MAX_REQUEST_BYTES'], group: 'bridge',
+    kind: { type: 'int', min: 64 * 1024, max: 10 * MIB }, default: String(5 * MIB),
+    describe: 'PutRecords request size cap (AWS allows 10 MiB now, 5 MiB before 2025; the default fits both).',
+  },
+  maxRecordBytes: {
+    flag: 'max-record-bytes', env: ['TIDEGATE_MAX_RECORD_BYTES'], group: 'bridge',
+    kind: { type: 'int', min: 1024, max: 10 * MIB }, default: String(MIB),
+    describe: "Largest Kinesis record (data + partition key): the stream's maximum record size, 1 MiB by default.",
+  },
+  maxBufferedReadings: {
+    flag: 'max-buffered-readings', env: ['TIDEGATE_MAX_BUFFERED_READINGS'], group: 'bridge',
+    kind: { type: 'int', min: 1, max: 100_000_000 }, default: '200000',
+    describe: 'Readings held in memory before the gateway stops reading from device sockets (backpressure).',
+  },
+  maxBufferedBytes: {
+    flag: 'max-buffered-bytes', env: ['TIDEGATE_MAX_BUFFERED_BYTES'], group: 'bridge',
+    kind: { type: 'int', min: 1024, max: 16 * 1024 * MIB }, default: String(128 * MIB),
+    describe: 'Bytes held in memory before backpressure starts.',
+  },
+  retryBaseMs: {
+    flag: 'retry-base-ms', env: ['TIDEGATE_RETRY_BASE_MS'], group: 'bridge',
+    kind: { type: 'int', min: 1, max: 60_000 }, default: '100',
+    describe: 'First retry backoff ceiling; doubles per attempt, full jitter.',
+  },
+  retryMaxMs: {
+    flag: 'retry-max-ms', env: ['TIDEGATE_RETRY_MAX_MS'], group: 'bridge',
+    kind: { type: 'int', min: 1, max: 600_000 }, default: '10000', describe: 'Largest retry backoff.',
+  },
+  requestTimeoutMs: {
+    flag: 'request-timeout-ms', env: ['TIDEGATE_REQUEST_TIMEOUT_MS'], group: 'bridge',
+    kind: { type: 'int', min: 100, max: 600_000 }, default: '15000',
+    describe: 'Deadline of one PutRecords request, after which it is retried.',
+  },
+} as const satisfies Record<string, SettingSpec>;
+
+export type SettingKey = keyof typeof SETTINGS;

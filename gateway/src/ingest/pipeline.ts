@@ -1,0 +1,130 @@
+import type { Bridge } from '../bridge/bridge.js';
+import type { GatewayError } from '../errors.js';
+import type { Logger } from '../logger.js';
+import type { GatewayMetrics } from '../metrics.js';
+import { entrySize } from '../sinks/sink.js';
+import type { DeadLetterWriter } from './dead-letter.js';
+import { encodeRecord, type Sequencer } from './envelope.js';
+import { checkPayload, type RejectReason } from './payload.js';
+import { TELEMETRY_TOPIC_PREFIX, telemetryTopic } from './topic.js';
+
+export interface Publish {
+  /** The device id the connection authenticated as (never taken from the payload). */
+  identity: string;
+  topic: string;
+  payload: Buffer;
+  qos: 0 | 1 | 2;
+  protocol: 'mqtt' | 'http';
+}
+
+/**
+ * What the transport should do with a publish:
+ * - `ack`: acknowledge it (the sink accepted it, or it was dead-lettered as bad data the device cannot fix by
+ *   resending);
+ * - `refuse`: an authorization failure (topic outside the device's namespace, spoofed device id): MQTT 3.1.1 has
+ *   no negative PUBACK, so the connection is closed [MQTT-3.3.5-2];
+ * - `unavailable`: the gateway cannot take it now (shutting down): do not acknowledge, so the device resends.
+ */
+export type IngestResult =
+  | { action: 'ack'; forwarded: boolean; reason?: RejectReason }
+  | { action: 'refuse'; reason: RejectReason; message: string }
+  | { action: 'unavailable'; error: GatewayError };
+
+export interface IngestOptions {
+  bridge: Bridge;
+  deadLetter: DeadLetterWriter;
+  metrics: GatewayMetrics;
+  logger: Logger;
+  sequencer: Sequencer;
+  /** Largest reading payload, bytes. */
+  maxPayloadBytes: number;
+  now?: () => number;
+}
+
+export interface Ingest {
+  /**
+   * Handles one publish. `done` runs once: for QoS 1/2 readings after the sink accepted them; for QoS 0 readings
+   * as soon as they are queued (later, while the bridge applies backpressure); at once for everything else.
+   */
+  handle(publish: Publish, done: (result: IngestResult) => void): void;
+}
+
+export function createIngest(options: IngestOptions): Ingest {
+  const { bridge, deadLetter, metrics, logger, sequencer } = options;
+  const now = options.now ?? Date.now;
+  // Topic strings per identity, so the hot path compares instead of concatenating.
+  const topicsOf = new Map<string, { prefix: string; telemetry: string }>();
+
+  function ownTopics(identity: string): { prefix: string; telemetry: string } {
+    let topics = topicsOf.get(identity);
+    if (topics === undefined) {
+      topics = { prefix: `${TELEMETRY_TOPIC_PREFIX}${identity}/`, telemetry: telemetryTopic(identity) };
+      if (topicsOf.size >= 100_000) topicsOf.clear();
+      topicsOf.set(identity, topics);
+    }
+    return topics;
+  }
+
+  function reject(publish: Publish, reason: RejectReason, message: string): void {
+    metrics.readingsRejected.inc({ reason });
+    deadLetter.write({ reason, message, clientId: publish.identity, topic: publish.topic, payload: publish.payload });
+    logger.debug({ deviceId: publish.identity, topic: publish.topic, reason }, message);
+  }
+
+  return {
+    handle(publish, done) {
+      const { identity, topic } = publish;
+      const { prefix, telemetry } = ownTopics(identity);
+      if (!topic.startsWith(prefix)) {
+        const reason: RejectReason = topic.startsWith(TELEMETRY_TOPIC_PREFIX) ? 'identity_mismatch' : 'invalid_topic';
+        const message =
+          reason === 'identity_mismatch'
+            ? `device ${identity} may not publish to ${topic}`
+            : `topic ${topic} is outside ${prefix}`;
+        reject(publish, reason, message);
+        done({ action: 'refuse', reason, message });
+        return;
+      }
+      // Other topics in the device's own namespace are plain MQTT traffic; only telemetry goes to the sink.
+      if (topic !== telemetry) {
+        done({ action: 'ack', forwarded: false });
+        return;
+      }
+      metrics.readingsReceived.inc({ qos: String(publish.qos), protocol: publish.protocol });
+      const check = checkPayload(publish.payload, options.maxPayloadBytes);
+      if (!check.ok) {
+        reject(publish, check.reason, check.message);
+        done({ action: 'ack', forwarded: false, reason: check.reason });
+        return;
+      }
+      const receivedAt = now();
+      const record = encodeRecord(
+        { deviceId: identity, epoch: sequencer.epoch, seq: sequencer.next(identity), receivedAt },
+        publish.payload,
+      );
+      if (entrySize(bridge.limits, identity, record) > bridge.limits.maxEntryBytes) {
+        const message = `record of ${record.length} bytes exceeds the stream's ${bridge.limits.maxEntryBytes}-byte limit`;
+        reject(publish, 'payload_too_large', message);
+        done({ action: 'ack', forwarded: false, reason: 'payload_too_large' });
+        return;
+      }
+
+      const waitForSink = publish.qos > 0;
+      bridge.submit(identity, record, (err) => {
+        if (err === undefined) {
+          if (waitForSink) done({ action: 'ack', forwarded: true });
+          return;
+        }
+        if (err.code === 'GW_ERR_SINK_FATAL') {
+          // The sink will never take this record (it rejected the entry itself, not the request).
+          reject(publish, 'rejected_by_sink', err.message);
+          if (waitForSink) done({ action: 'ack', forwarded: false, reason: 'rejected_by_sink' });
+          return;
+        }
+        if (waitForSink) done({ action: 'unavailable', error: err });
+        else logger.warn({ deviceId: identity, code: err.code }, 'QoS 0 reading lost: ' + err.message);
+      });
+      if (!waitForSink) bridge.whenRelieved(() => done({ action: 'ack', forwarded: true }));
+    },
+  };
+}

@@ -1,0 +1,115 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/**
+ * The gateway's Prometheus metrics. One registry per gateway instance (tests run several in one process).
+ * Label values are bounded: reasons, outcomes, QoS levels and AWS error codes, never device ids.
+ */
+export interface GatewayMetrics {
+  readonly registry: Registry;
+  connections: Gauge<never>;
+  connectionsTotal: Counter<never>;
+  connectionsRefused: Counter<'reason'>;
+  readingsReceived: Counter<'qos' | 'protocol'>;
+  readingsRejected: Counter<'reason'>;
+  readingsForwarded: Counter<never>;
+  deadLetters: Counter<'reason'>;
+  deadLettersDropped: Counter<never>;
+  sinkRequests: Counter<'outcome' | 'error_code'>;
+  sinkEntriesFailed: Counter<'error_code'>;
+  sinkRetries: Counter<'reason'>;
+  sinkPutDuration: Histogram<'outcome'>;
+  batchRecords: Histogram<never>;
+  batchBytes: Histogram<never>;
+  ackLatency: Histogram<never>;
+  bufferedReadings: Gauge<never>;
+  bufferedBytes: Gauge<never>;
+  inFlightRequests: Gauge<never>;
+  backpressure: Gauge<never>;
+  sinkFatal: Gauge<never>;
+}
+
+export interface MetricsOptions {
+  /** Collect prom-client's default process metrics (CPU, memory, event-loop lag). Default true. */
+  defaultMetrics?: boolean;
+}
+
+export function createMetrics(options: MetricsOptions = {}): GatewayMetrics {
+  const registry = new Registry();
+  if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: registry, prefix: 'tidegate_' });
+  const registers = [registry];
+  return {
+    registry,
+    connections: new Gauge({ name: 'tidegate_connections', help: 'Device connections currently open.', registers }),
+    connectionsTotal: new Counter({
+      name: 'tidegate_connections_total', help: 'Device connections accepted since start.', registers,
+    }),
+    connectionsRefused: new Counter({
+      name: 'tidegate_connections_refused_total', help: 'Connections refused, by reason.', labelNames: ['reason'],
+      registers,
+    }),
+    readingsReceived: new Counter({
+      name: 'tidegate_readings_received_total', help: 'Readings received from devices.',
+      labelNames: ['qos', 'protocol'], registers,
+    }),
+    readingsRejected: new Counter({
+      name: 'tidegate_readings_rejected_total', help: 'Publishes not forwarded, by reason.', labelNames: ['reason'],
+      registers,
+    }),
+    readingsForwarded: new Counter({
+      name: 'tidegate_readings_forwarded_total', help: 'Readings accepted by the sink (Kinesis).', registers,
+    }),
+    deadLetters: new Counter({
+      name: 'tidegate_dead_letters_total', help: 'Entries written to the dead-letter file, by reason.',
+      labelNames: ['reason'], registers,
+    }),
+    deadLettersDropped: new Counter({
+      name: 'tidegate_dead_letters_dropped_total',
+      help: 'Dead-letter entries not written because the dead-letter file fell too far behind.', registers,
+    }),
+    sinkRequests: new Counter({
+      name: 'tidegate_sink_requests_total', help: 'PutRecords requests by outcome and AWS error code.',
+      labelNames: ['outcome', 'error_code'], registers,
+    }),
+    sinkEntriesFailed: new Counter({
+      name: 'tidegate_sink_entries_failed_total', help: 'Entries failed inside a 200 PutRecords response.',
+      labelNames: ['error_code'], registers,
+    }),
+    sinkRetries: new Counter({
+      name: 'tidegate_sink_retries_total', help: 'Entries scheduled for another attempt, by reason.',
+      labelNames: ['reason'], registers,
+    }),
+    sinkPutDuration: new Histogram({
+      name: 'tidegate_sink_put_duration_seconds', help: 'PutRecords request duration.', labelNames: ['outcome'],
+      buckets: [0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10], registers,
+    }),
+    batchRecords: new Histogram({
+      name: 'tidegate_batch_records', help: 'Entries per PutRecords request.',
+      buckets: [1, 2, 5, 10, 25, 50, 100, 250, 500], registers,
+    }),
+    batchBytes: new Histogram({
+      name: 'tidegate_batch_bytes', help: 'Bytes per PutRecords request (data + partition keys).',
+      buckets: [1024, 8192, 65536, 262144, 1048576, 2097152, 5242880, 10485760], registers,
+    }),
+    ackLatency: new Histogram({
+      name: 'tidegate_ack_latency_seconds',
+      help: 'From receiving a reading to its acknowledgement by the sink.',
+      buckets: [0.005, 0.01, 0.02, 0.03, 0.05, 0.075, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30], registers,
+    }),
+    bufferedReadings: new Gauge({
+      name: 'tidegate_bridge_buffered_readings', help: 'Readings held by the bridge (queued or in flight).',
+      registers,
+    }),
+    bufferedBytes: new Gauge({
+      name: 'tidegate_bridge_buffered_bytes', help: 'Bytes held by the bridge (queued or in flight).', registers,
+    }),
+    inFlightRequests: new Gauge({
+      name: 'tidegate_sink_in_flight_requests', help: 'PutRecords requests in flight.', registers,
+    }),
+    backpressure: new Gauge({
+      name: 'tidegate_backpressure', help: '1 while the gateway has stopped reading from devices.', registers,
+    }),
+    sinkFatal: new Gauge({
+      name: 'tidegate_sink_fatal', help: '1 while the sink fails with an error that needs an operator.', registers,
+    }),
+  };
+}

@@ -1,0 +1,15 @@
+declare module 'kinesalite' {
+  import type { Server } from 'node:http';
+
+  export interface KinesaliteOptions {
+    /** LevelDB directory; in memory when unset. */
+    path?: string;
+    createStreamMs?: number;
+    deleteStreamMs?: number;
+    updateStreamMs?: number;
+    shardLimit?: number;
+    ssl?: boolean;
+  }
+
+  export default function kinesalite(options?: KinesaliteOptions): Server;
+}
