@@ -8,6 +8,5 @@ export default defineConfig({
     hookTimeout: 60_000,
     // Integration tests open real sockets and servers; two workers match the 2-core CI machines.
     maxWorkers: 2,
-    minWorkers: 1,
   },
 });
