@@ -71,8 +71,12 @@ export const SETTINGS = {
   },
   stream: {
     flag: 'stream', env: ['TIDEGATE_STREAM'], group: 'kinesis',
-    kind: { type: 'string', pattern: /^[a-zA-Z0-9_.-]{1,128}$/, patternHint: '1-128 characters of [a-zA-Z0-9_.-]' },
-    default: 'telemetry', describe: 'Kinesis stream name.',
+    kind: {
+      type: 'string',
+      pattern: /^([a-zA-Z0-9_.-]{1,128}|arn:aws[a-z-]*:kinesis:[a-z0-9-]+:\d{12}:stream\/[a-zA-Z0-9_.-]{1,128})$/,
+      patternHint: 'a stream name (1-128 characters of [a-zA-Z0-9_.-]) or a stream ARN',
+    },
+    default: 'telemetry', describe: 'Kinesis stream, by name or ARN.',
   },
   shards: {
     flag: 'shards', env: ['TIDEGATE_SHARDS'], group: 'kinesis',

@@ -62,6 +62,9 @@ const REC_PARTITION_KEY_INDEX = fieldKey(1, WireType.Varint);
 const REC_EXPLICIT_HASH_KEY_INDEX = fieldKey(2, WireType.Varint);
 const REC_DATA = fieldKey(3, WireType.LengthDelimited);
 
+/** Longest ASCII key copied by a JS loop rather than `Buffer#write` (measured crossover). */
+const INLINE_ASCII_MAX = 64;
+
 /** Marks "no explicit hash key" in the per-record index array (keeps it an SMI array). */
 const NO_INDEX = -1;
 
@@ -98,14 +101,19 @@ class KeyTable {
   }
 
   /** Writes every entry as a repeated string field; returns the offset past the last one. */
-  writeTo(out: Buffer, offset: number, key: number): number {
+  writeTo(out: Buffer, offset: number, tag: number): number {
     const keys = this.keys;
     const lengths = this.byteLengths;
     for (let i = 0; i < keys.length; i++) {
       const length = lengths[i]!;
-      out[offset++] = key;
+      out[offset++] = tag;
       offset = writeVarint(out, offset, length);
-      if (out.write(keys[i]!, offset, length, 'utf8') !== length) {
+      const key = keys[i]!;
+      if (length === key.length && length <= INLINE_ASCII_MAX) {
+        // UTF-8 length equal to UTF-16 length means pure ASCII: every other code point takes
+        // more bytes than code units. A JS loop beats the native call for short device IDs.
+        for (let j = 0; j < length; j++) out[offset + j] = key.charCodeAt(j);
+      } else if (out.write(key, offset, length, 'utf8') !== length) {
         throw new Error('KPL encoder invariant violated: key UTF-8 length changed');
       }
       offset += length;

@@ -110,8 +110,8 @@ export function deaggregate(
 ): DeaggregatedRecord[] {
   const buf = asBuffer(data);
   if (!hasMagic(buf)) return [{ partitionKey: outerPartitionKey, data: buf }];
-  // Four bytes of magic are no accident in telemetry payloads, so a short blob is a truncated
-  // aggregate rather than user data that happens to start that way.
+  // The magic cannot start UTF-8 text (C2 is not a continuation byte), so a magic-prefixed
+  // blob too short for its trailer is a truncated aggregate, not a JSON reading.
   if (buf.length < MAGIC_BYTES + DIGEST_BYTES) {
     throw new KplDecodeError(
       'KPL_MALFORMED',

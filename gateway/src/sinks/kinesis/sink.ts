@@ -1,6 +1,7 @@
 import { PutRecordsCommand, type KinesisClient, type PutRecordsRequestEntry } from '@aws-sdk/client-kinesis';
 import type { Sink, SinkEntry, SinkEntryResult, SinkLimits } from '../sink.js';
 import { classifyKinesisError, isRetriableEntryError } from './errors.js';
+import { streamTarget } from './stream-ref.js';
 import { DEFAULT_MAX_RECORD_BYTES, PUT_RECORDS_DEFAULT_REQUEST_BYTES, PUT_RECORDS_MAX_RECORDS } from './limits.js';
 
 export interface KinesisSinkOptions {
@@ -16,9 +17,7 @@ export interface KinesisSinkOptions {
 /** PutRecords behind the {@link Sink} interface. A 200 with FailedRecordCount > 0 reports per-entry failures. */
 export function createKinesisSink(options: KinesisSinkOptions): Sink {
   const { client } = options;
-  const target = options.stream.startsWith('arn:')
-    ? { StreamARN: options.stream }
-    : { StreamName: options.stream };
+  const target = streamTarget(options.stream);
   const limits: SinkLimits = {
     maxEntriesPerRequest: PUT_RECORDS_MAX_RECORDS,
     maxRequestBytes: options.maxRequestBytes ?? PUT_RECORDS_DEFAULT_REQUEST_BYTES,

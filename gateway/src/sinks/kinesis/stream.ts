@@ -7,6 +7,7 @@ import {
 import { setTimeout as sleep } from 'node:timers/promises';
 import { GatewayError } from '../../errors.js';
 import { classifyKinesisError } from './errors.js';
+import { streamName, streamTarget } from './stream-ref.js';
 
 export interface EnsureStreamOptions {
   client: KinesisClient;
@@ -21,13 +22,9 @@ export interface EnsureStreamOptions {
   pollMs?: number;
 }
 
-function target(stream: string): { StreamName: string } | { StreamARN: string } {
-  return stream.startsWith('arn:') ? { StreamARN: stream } : { StreamName: stream };
-}
-
 export async function describeStream(client: KinesisClient, stream: string): Promise<StreamDescriptionSummary | undefined> {
   try {
-    const out = await client.send(new DescribeStreamSummaryCommand(target(stream)));
+    const out = await client.send(new DescribeStreamSummaryCommand(streamTarget(stream)));
     return out.StreamDescriptionSummary;
   } catch (err) {
     if ((err as { name?: string }).name === 'ResourceNotFoundException') return undefined;
@@ -54,7 +51,7 @@ export async function ensureStream(options: EnsureStreamOptions): Promise<Stream
       }
       if (!created) {
         try {
-          await client.send(new CreateStreamCommand({ StreamName: stream, ShardCount: options.shardCount }));
+          await client.send(new CreateStreamCommand({ StreamName: streamName(stream), ShardCount: options.shardCount }));
         } catch (err) {
           // Another process may have created it between our describe and create.
           if ((err as { name?: string }).name !== 'ResourceInUseException') throw classifyKinesisError(err, 'CreateStream');
