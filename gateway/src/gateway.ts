@@ -13,7 +13,12 @@ import { createLogger, type Logger } from './logger.js';
 import { createMetrics, type GatewayMetrics } from './metrics.js';
 import { createKinesisClient } from './sinks/kinesis/client.js';
 import { createKinesisSink } from './sinks/kinesis/sink.js';
+import { createShardMap } from './sinks/kinesis/shard-map.js';
+import { SHARD_MAX_BYTES_PER_SECOND, SHARD_MAX_RECORDS_PER_SECOND } from './sinks/kinesis/limits.js';
 import { ensureStream } from './sinks/kinesis/stream.js';
+import { createKplPacker } from './bridge/kpl-packer.js';
+import { createSinglePacker } from './bridge/single-packer.js';
+import { createShardRateLimiter } from './bridge/rate-limiter.js';
 
 export interface GatewayDeps {
   logger?: Logger;
@@ -35,6 +40,9 @@ export interface Gateway {
    */
   shutdown(timeoutMs?: number): Promise<{ flushed: boolean; unflushed: number }>;
 }
+
+/** Reshards of on-demand streams happen without us; a periodic ListShards catches them even without traffic. */
+const SHARD_MAP_REFRESH_MS = 60_000;
 
 const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|localhost)$/;
 
@@ -112,6 +120,12 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps = {}
     });
     closers.push(() => deadLetter.close());
 
+    const shardMap = createShardMap({ client: controlClient, stream: config.stream, logger });
+    await shardMap.refresh('startup');
+    const refreshTimer = setInterval(() => shardMap.requestRefresh('periodic'), SHARD_MAP_REFRESH_MS);
+    refreshTimer.unref();
+    closers.push(async () => clearInterval(refreshTimer));
+
     const sink = createKinesisSink({
       client: dataClient,
       stream: config.stream,
@@ -122,6 +136,26 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps = {}
       sink,
       metrics,
       logger,
+      packer:
+        config.aggregation === 'on'
+          ? createKplPacker({ maxAggregateBytes: config.aggregationMaxBytes, maxEntryBytes: config.maxRecordBytes })
+          : createSinglePacker(),
+      groupOf: (deviceId) => shardMap.shardFor(deviceId) ?? '*',
+      rateLimiter: createShardRateLimiter({
+        recordsPerSecond: SHARD_MAX_RECORDS_PER_SECOND,
+        bytesPerSecond: SHARD_MAX_BYTES_PER_SECOND,
+        headroom: config.shardHeadroomPercent / 100,
+        minBurstBytes: config.maxRecordBytes,
+      }),
+      onResult: (groupKey, result) => {
+        if (result.ok && result.shardId !== undefined && groupKey !== '*' && result.shardId !== groupKey) {
+          shardMap.requestRefresh(`record for ${groupKey} acknowledged on ${result.shardId}`);
+        }
+      },
+      onRequestError: (err) => {
+        const code = err.detail['awsCode'];
+        if (code === 'ResourceNotFoundException' || code === 'InvalidArgumentException') shardMap.requestRefresh(String(code));
+      },
       lingerMs: config.lingerMs,
       maxInFlight: config.maxInFlight,
       maxBufferedReadings: config.maxBufferedReadings,
@@ -131,6 +165,7 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps = {}
       requestTimeoutMs: config.requestTimeoutMs,
     });
     closers.push(() => bridge.close());
+    shardMap.onChange(() => bridge.regroup());
 
     const sequencer = createSequencer();
     const ingest = createIngest({ bridge, deadLetter, metrics, logger, sequencer, maxPayloadBytes: config.maxPayloadBytes });

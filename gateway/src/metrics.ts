@@ -26,6 +26,11 @@ export interface GatewayMetrics {
   inFlightRequests: Gauge<never>;
   backpressure: Gauge<never>;
   sinkFatal: Gauge<never>;
+  shardEntries: Counter<'shard'>;
+  shardReadings: Counter<'shard'>;
+  shardBytes: Counter<'shard'>;
+  shardThrottled: Counter<'shard'>;
+  shardRateFactor: Gauge<'shard'>;
 }
 
 export interface MetricsOptions {
@@ -110,6 +115,26 @@ export function createMetrics(options: MetricsOptions = {}): GatewayMetrics {
     }),
     sinkFatal: new Gauge({
       name: 'tidegate_sink_fatal', help: '1 while the sink fails with an error that needs an operator.', registers,
+    }),
+    shardEntries: new Counter({
+      name: 'tidegate_shard_records_total', help: 'Kinesis records accepted per shard (an aggregated record counts once).',
+      labelNames: ['shard'], registers,
+    }),
+    shardReadings: new Counter({
+      name: 'tidegate_shard_readings_total', help: 'Readings accepted per shard.', labelNames: ['shard'], registers,
+    }),
+    shardBytes: new Counter({
+      name: 'tidegate_shard_bytes_total', help: 'Bytes (data + partition key) accepted per shard.',
+      labelNames: ['shard'], registers,
+    }),
+    shardThrottled: new Counter({
+      name: 'tidegate_shard_throttled_total', help: 'Records refused with ProvisionedThroughputExceeded per shard.',
+      labelNames: ['shard'], registers,
+    }),
+    shardRateFactor: new Gauge({
+      name: 'tidegate_shard_rate_factor',
+      help: 'Share of the per-shard write limit the gateway currently allows itself (lowered after throttling).',
+      labelNames: ['shard'], registers,
     }),
   };
 }

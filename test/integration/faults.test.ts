@@ -70,11 +70,11 @@ describe('retries and ordering under injected Kinesis faults', () => {
     for (const [id, ns] of acked) {
       expect(ns).toHaveLength(perDevice);
       const seqs = (stored.get(id) ?? []).map((r) => r.seq);
-      // Never overtaken: sequence numbers never go back. Duplicates only where a write's response was lost.
-      for (let i = 1; i < seqs.length; i++) {
-        if (allowDuplicates) expect(seqs[i]!).toBeGreaterThanOrEqual(seqs[i - 1]!);
-        else expect(seqs[i]!).toBeGreaterThan(seqs[i - 1]!);
-      }
+      // Never overtaken: the first occurrences of a device's sequence numbers are strictly increasing. A write whose
+      // response was lost is sent again whole, so duplicates replay a batch (1..30, 1..30) but never reorder.
+      const firsts = seqs.filter((seq, i) => seqs.indexOf(seq) === i);
+      expect(firsts).toEqual([...firsts].sort((a, b) => a - b));
+      if (!allowDuplicates) expect(firsts).toHaveLength(seqs.length);
       const readings = new Set((stored.get(id) ?? []).map((r) => r.reading['n'] as number));
       expect(ns.filter((n) => !readings.has(n))).toEqual([]);
     }
@@ -83,7 +83,12 @@ describe('retries and ordering under injected Kinesis faults', () => {
   it('retries only the failed entries of a 200 with FailedRecordCount > 0', async () => {
     const plan = (ctx: { requestIndex: number }): PutRecordsFault | undefined =>
       ctx.requestIndex % 2 === 0
-        ? { kind: 'partial', errorCode: ctx.requestIndex % 4 === 0 ? 'ProvisionedThroughputExceededException' : 'InternalFailure', failRatio: 0.4 }
+        ? {
+            kind: 'partial',
+            errorCode: ctx.requestIndex % 4 === 0 ? 'ProvisionedThroughputExceededException' : 'InternalFailure',
+            failIndexes: [0],
+            failRatio: 0.4,
+          }
         : undefined;
     const { acked, stored } = await drive('partial', 16, 40, (ep) => ep.setPutRecordsFault(plan));
     expect(endpoint.stats().entriesFailed['ProvisionedThroughputExceededException'] ?? 0).toBeGreaterThan(0);
@@ -116,10 +121,12 @@ describe('retries and ordering under injected Kinesis faults', () => {
   });
 
   it('keeps order and loses nothing when shards throttle like AWS', async () => {
-    const { acked, stored } = await drive('throttled', 20, 50, (ep) =>
-      ep.throttle({ recordsPerSecond: 200, bytesPerSecond: 1024 * 1024, burstSeconds: 0.2 }),
+    // Far below the real 1 MiB/s, so the gateway's own per-shard limiter (which aims at the real limits) runs into
+    // the endpoint's throttling and has to adapt.
+    const { acked, stored } = await drive('throttled', 40, 100, (ep) =>
+      ep.throttle({ recordsPerSecond: 1000, bytesPerSecond: 64 * 1024, burstSeconds: 1 }),
     );
     expect(endpoint.stats().entriesFailed['ProvisionedThroughputExceededException'] ?? 0).toBeGreaterThan(0);
-    expectComplete(acked, stored, 50, false);
+    expectComplete(acked, stored, 100, false);
   });
 });

@@ -4,6 +4,7 @@ import type { GatewayMetrics } from '../metrics.js';
 import { entrySize, type Sink, type SinkEntryResult } from '../sinks/sink.js';
 import { fullJitterBackoff } from './backoff.js';
 import { Fifo } from './fifo.js';
+import type { ShardRateLimiter } from './rate-limiter.js';
 import { createSinglePacker } from './single-packer.js';
 import type { AckCallback, DeviceState, Entry, EntryPacker, Reading, ReadyGroup } from './types.js';
 
@@ -15,6 +16,12 @@ export interface BridgeOptions {
   packer?: EntryPacker;
   /** Names the group (shard) a device's entries go to. Default: one group for all devices. */
   groupOf?: (deviceId: string) => string;
+  /** Per-group (per-shard) write limits. Default: none. */
+  rateLimiter?: ShardRateLimiter;
+  /** Sees every entry's result with the group it was packed for (e.g. to spot a stale shard map). */
+  onResult?: (groupKey: string, result: SinkEntryResult) => void;
+  /** Sees every whole-request failure. */
+  onRequestError?: (err: GatewayError) => void;
   /** How long a reading may wait for others to share its request, ms. Default 20. */
   lingerMs?: number;
   /** Requests in flight at once. Default 4. */
@@ -76,6 +83,8 @@ export interface Bridge {
   readonly fatalError: GatewayError | undefined;
   readonly limits: Sink['limits'];
   stats(): BridgeStats;
+  /** Recomputes every queued device's group (after the shard map changed). */
+  regroup(): void;
   /** Sends everything now, ignoring linger; resolves when nothing is held. Rejects with GW_ERR_FLUSH_TIMEOUT. */
   flush(timeoutMs: number): Promise<void>;
   /** Stops; readings still held get a GW_ERR_SHUTTING_DOWN error. */
@@ -89,7 +98,8 @@ export function createBridge(options: BridgeOptions): Bridge {
   const now = options.now ?? Date.now;
   const random = options.random ?? Math.random;
   const packer = options.packer ?? createSinglePacker();
-  const groupOf = options.groupOf ?? (() => '*');
+  const groupOf = options.groupOf ?? ((): string => '*');
+  const limiter = options.rateLimiter;
 
   const devices = new Map<string, DeviceState>();
   const groups = new Map<string, ReadyGroup>();
@@ -200,26 +210,64 @@ export function createBridge(options: BridgeOptions): Bridge {
     }, Math.max(0, at - now()));
   }
 
-  function buildRequest(at: number): Entry[] {
-    const entries: Entry[] = [];
-    const budget = { entries: limits.maxEntriesPerRequest, bytes: limits.maxRequestBytes };
-    // Retries first: their devices are waiting on them, and they are the oldest data.
-    while (retries.length > 0 && budget.entries > 0) {
-      const next = retries[0] as Entry;
-      if (next.notBefore > at || next.size > budget.bytes) break;
-      retries.shift();
+  /** Earliest time a group blocked by its rate limit has tokens again (Infinity when none is blocked). */
+  let blockedUntil = Infinity;
+
+  function takeRetries(at: number, budget: { entries: number; bytes: number }, entries: Entry[]): void {
+    // Retries first: their devices are waiting on them, and they are the oldest data. Entries of different
+    // devices may go in any order, so a retry whose shard has no tokens yet does not hold up the others.
+    for (let i = 0; i < retries.length && budget.entries > 0; ) {
+      const next = retries[i] as Entry;
+      if (next.notBefore > at) break;
+      if (next.size > budget.bytes) {
+        i++;
+        continue;
+      }
+      if (limiter !== undefined) {
+        const tokens = limiter.available(next.groupKey);
+        if (tokens.records < 1 || tokens.bytes < next.size) {
+          blockedUntil = Math.min(blockedUntil, limiter.readyAt(next.groupKey, next.size));
+          i++;
+          continue;
+        }
+        limiter.consume(next.groupKey, 1, next.size);
+      }
+      retries.splice(i, 1);
       entries.push(next);
       budget.entries--;
       budget.bytes -= next.size;
     }
+  }
+
+  function buildRequest(at: number): Entry[] {
+    const entries: Entry[] = [];
+    const budget = { entries: limits.maxEntriesPerRequest, bytes: limits.maxRequestBytes };
+    blockedUntil = Infinity;
+    takeRetries(at, budget, entries);
     if (readyDevices === 0) return entries;
     // Round-robin over groups so that one busy shard cannot starve the others.
     const keys = [...groups.keys()];
     for (let i = 0; i < keys.length && budget.entries > 0 && budget.bytes > 0; i++) {
       const group = groups.get(keys[(groupCursor + i) % keys.length] as string) as ReadyGroup;
+      const groupBudget = { entries: budget.entries, bytes: budget.bytes };
+      if (limiter !== undefined) {
+        const tokens = limiter.available(group.key);
+        groupBudget.entries = Math.min(groupBudget.entries, Math.floor(tokens.records));
+        groupBudget.bytes = Math.min(groupBudget.bytes, Math.floor(tokens.bytes));
+      }
       const before = entries.length;
-      packer.pack(group, budget, entries);
+      const used = groupBudget.entries > 0 && groupBudget.bytes > 0 ? packer.pack(group, groupBudget, entries) : 0;
+      const taken = entries.length - before;
       for (let j = before; j < entries.length; j++) readyDevices -= (entries[j] as Entry).devices.length;
+      budget.entries -= taken;
+      budget.bytes -= used;
+      if (limiter !== undefined) {
+        if (taken > 0) limiter.consume(group.key, taken, used);
+        if (group.ready.length > 0) {
+          const head = group.ready.peek()?.queue.peek();
+          blockedUntil = Math.min(blockedUntil, limiter.readyAt(group.key, head?.size ?? 1));
+        }
+      }
       if (group.ready.length === 0) groups.delete(group.key);
     }
     groupCursor++;
@@ -240,7 +288,11 @@ export function createBridge(options: BridgeOptions): Bridge {
         }
       }
       const entries = buildRequest(at);
-      if (entries.length === 0) break;
+      if (entries.length === 0) {
+        // Everything ready is waiting for its shard's tokens.
+        if (blockedUntil !== Infinity) wakeAt(Math.max(blockedUntil, at + 1));
+        break;
+      }
       void send(entries);
     }
     if (retries.length > 0) wakeAt((retries[0] as Entry).notBefore);
@@ -279,7 +331,13 @@ export function createBridge(options: BridgeOptions): Bridge {
   }
 
   function settleEntry(entry: Entry, result: SinkEntryResult | undefined): boolean {
+    if (result !== undefined) options.onResult?.(entry.groupKey, result);
     if (result?.ok) {
+      const shard = result.shardId ?? entry.groupKey;
+      metrics.shardEntries.inc({ shard });
+      metrics.shardReadings.inc({ shard }, entry.readings.length);
+      metrics.shardBytes.inc({ shard }, entry.size);
+      limiter?.onSuccess(entry.groupKey);
       for (const reading of entry.readings) release(reading);
       freeDevices(entry);
       return true;
@@ -287,6 +345,10 @@ export function createBridge(options: BridgeOptions): Bridge {
     if (result === undefined || result.retriable) {
       const code = result?.errorCode ?? 'MissingResult';
       metrics.sinkEntriesFailed.inc({ error_code: code });
+      if (code === 'ProvisionedThroughputExceededException') {
+        metrics.shardThrottled.inc({ shard: entry.groupKey });
+        limiter?.onThrottle(entry.groupKey);
+      }
       scheduleRetry(entry, code, false);
       return false;
     }
@@ -331,11 +393,13 @@ export function createBridge(options: BridgeOptions): Bridge {
       const awsCode = String(err.detail['awsCode'] ?? err.code);
       stopTimer({ outcome: 'error' });
       metrics.sinkRequests.inc({ outcome: 'error', error_code: awsCode });
+      options.onRequestError?.(err);
       const fatal = !err.retriable;
       if (fatal) onFatal(err);
       else logger.debug({ awsCode, entries: entries.length, err: err.message }, 'request failed, retrying');
       for (const entry of entries) scheduleRetry(entry, awsCode, fatal);
     } finally {
+      if (limiter !== undefined) for (const [shard, f] of limiter.factors()) metrics.shardRateFactor.set({ shard }, f);
       inFlight--;
       metrics.inFlightRequests.set(inFlight);
       afterRelease();
@@ -375,6 +439,14 @@ export function createBridge(options: BridgeOptions): Bridge {
     limits,
     stats() {
       return { bufferedReadings, bufferedBytes, inFlightRequests: inFlight, readyDevices, retryEntries: retries.length };
+    },
+    regroup() {
+      const ready = [...groups.values()].flatMap((g) => [...g.ready]);
+      groups.clear();
+      readyDevices = 0;
+      for (const device of devices.values()) device.groupKey = groupOf(device.id);
+      // Re-list in the order they were ready, so no device loses its turn.
+      for (const device of ready) makeReady(device);
     },
     flush(timeoutMs) {
       flushing = true;

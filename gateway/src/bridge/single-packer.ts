@@ -20,6 +20,7 @@ export function createSinglePacker(): EntryPacker {
           readings: [reading],
           devices: [device],
           size: reading.size,
+          groupKey: group.key,
           attempts: 0,
           notBefore: 0,
         };

@@ -17,8 +17,8 @@ export interface Reading {
 /** A device's queue. A device has at most one entry in flight, which is what keeps its readings in order. */
 export interface DeviceState {
   readonly id: string;
-  /** Key of the group (shard) its entries go to. */
-  readonly groupKey: string;
+  /** Key of the group (shard) its entries go to; changes when the shard map does. */
+  groupKey: string;
   readonly queue: Fifo<Reading>;
   inFlight: boolean;
   /** Listed in its group's ready FIFO (has queued readings and nothing in flight). */
@@ -36,6 +36,8 @@ export interface Entry extends SinkEntry {
   readonly readings: Reading[];
   readonly devices: DeviceState[];
   readonly size: number;
+  /** The group (shard) the entry was packed for. */
+  readonly groupKey: string;
   attempts: number;
   notBefore: number;
 }

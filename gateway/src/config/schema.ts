@@ -123,6 +123,23 @@ export const SETTINGS = {
     kind: { type: 'int', min: 1024, max: 10 * MIB }, default: String(MIB),
     describe: "Largest Kinesis record (data + partition key): the stream's maximum record size, 1 MiB by default.",
   },
+  aggregation: {
+    flag: 'aggregation', env: ['TIDEGATE_AGGREGATION'], group: 'bridge',
+    kind: { type: 'enum', values: ['on', 'off'] }, default: 'on',
+    describe:
+      'KPL aggregation: pack readings bound for the same shard into one Kinesis record. Turn off only for ' +
+      'consumers that cannot deaggregate (off: each device has one reading in flight at a time).',
+  },
+  aggregationMaxBytes: {
+    flag: 'aggregation-max-bytes', env: ['TIDEGATE_AGGREGATION_MAX_BYTES'], group: 'bridge',
+    kind: { type: 'int', min: 1024, max: 10 * MIB }, default: '51200',
+    describe: 'Largest aggregated record. Two 25 KB PUT payload units; see README for the measurement.',
+  },
+  shardHeadroomPercent: {
+    flag: 'shard-headroom-percent', env: ['TIDEGATE_SHARD_HEADROOM_PERCENT'], group: 'bridge',
+    kind: { type: 'int', min: 1, max: 100 }, default: '100',
+    describe: "Share of each shard's write limits (1,000 records/s, 1 MiB/s) the gateway aims for.",
+  },
   maxBufferedReadings: {
     flag: 'max-buffered-readings', env: ['TIDEGATE_MAX_BUFFERED_READINGS'], group: 'bridge',
     kind: { type: 'int', min: 1, max: 100_000_000 }, default: '200000',
