@@ -5,6 +5,7 @@ export type RejectReason =
   | 'invalid_topic'
   | 'identity_mismatch'
   | 'payload_too_large'
+  | 'record_too_large'
   | 'invalid_json'
   | 'not_json_object'
   | 'rejected_by_sink';

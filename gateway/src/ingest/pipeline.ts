@@ -104,8 +104,8 @@ export function createIngest(options: IngestOptions): Ingest {
       );
       if (entrySize(bridge.limits, identity, record) > bridge.limits.maxEntryBytes) {
         const message = `record of ${record.length} bytes exceeds the stream's ${bridge.limits.maxEntryBytes}-byte limit`;
-        reject(publish, 'payload_too_large', message);
-        done({ action: 'ack', forwarded: false, reason: 'payload_too_large' });
+        reject(publish, 'record_too_large', message);
+        done({ action: 'ack', forwarded: false, reason: 'record_too_large' });
         return;
       }
 

@@ -17,6 +17,8 @@ export interface ShardMapOptions {
   logger: Logger;
   /** Device ids whose shard is remembered; the cache is cleared when full. Default 200,000. */
   cacheSize?: number;
+  /** ListShards page size. Default 1,000. */
+  pageSize?: number;
   /** Refreshes are at least this far apart, ms, so a burst of mismatches costs one ListShards. Default 1,000. */
   minRefreshIntervalMs?: number;
   now?: () => number;
@@ -86,7 +88,9 @@ export function createShardMap(options: ShardMapOptions): ShardMap {
     do {
       // With a NextToken, ListShards must not also name the stream.
       const input: ListShardsCommandInput =
-        token === undefined ? { ...streamTarget(options.stream) } : { NextToken: token };
+        token === undefined
+          ? { ...streamTarget(options.stream), MaxResults: options.pageSize ?? 1000 }
+          : { NextToken: token, MaxResults: options.pageSize ?? 1000 };
       try {
         const out = await client.send(new ListShardsCommand(input));
         shards.push(...(out.Shards ?? []));
