@@ -45,9 +45,16 @@ export async function listShards(client: KinesisClient, stream: string): Promise
   return shards;
 }
 
-/** Reads every record of every shard from TRIM_HORIZON, deaggregating KPL records (MD5 verified). */
-export async function readStream(client: KinesisClient, stream: string): Promise<StoredRecord[]> {
-  const out: StoredRecord[] = [];
+export interface RawRecord {
+  shardId: string;
+  partitionKey: string;
+  sequenceNumber: string;
+  data: Buffer;
+}
+
+/** Reads every Kinesis record of every shard from TRIM_HORIZON, as stored (aggregated records stay whole). */
+export async function readRawStream(client: KinesisClient, stream: string): Promise<RawRecord[]> {
+  const out: RawRecord[] = [];
   for (const shard of await listShards(client, stream)) {
     const shardId = shard.ShardId as string;
     let iterator = (
@@ -56,23 +63,35 @@ export async function readStream(client: KinesisClient, stream: string): Promise
     while (iterator !== undefined) {
       const page = await client.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: 10_000 }));
       for (const r of page.Records ?? []) {
-        const data = Buffer.from(r.Data ?? new Uint8Array());
-        const outer = r.PartitionKey as string;
-        const aggregated = isAggregated(data);
-        for (const user of deaggregate(data, outer)) {
-          out.push({
-            shardId,
-            outerPartitionKey: outer,
-            partitionKey: user.partitionKey,
-            sequenceNumber: r.SequenceNumber as string,
-            ...(user.subSequenceNumber === undefined ? {} : { subSequenceNumber: user.subSequenceNumber }),
-            data: user.data,
-            aggregated,
-          });
-        }
+        out.push({
+          shardId,
+          partitionKey: r.PartitionKey as string,
+          sequenceNumber: r.SequenceNumber as string,
+          data: Buffer.from(r.Data ?? new Uint8Array()),
+        });
       }
       if ((page.Records ?? []).length === 0 && (page.MillisBehindLatest ?? 0) === 0) break;
       iterator = page.NextShardIterator;
+    }
+  }
+  return out;
+}
+
+/** Reads every user record of every shard, deaggregating KPL records with our decoder (MD5 verified). */
+export async function readStream(client: KinesisClient, stream: string): Promise<StoredRecord[]> {
+  const out: StoredRecord[] = [];
+  for (const raw of await readRawStream(client, stream)) {
+    const aggregated = isAggregated(raw.data);
+    for (const user of deaggregate(raw.data, raw.partitionKey)) {
+      out.push({
+        shardId: raw.shardId,
+        outerPartitionKey: raw.partitionKey,
+        partitionKey: user.partitionKey,
+        sequenceNumber: raw.sequenceNumber,
+        ...(user.subSequenceNumber === undefined ? {} : { subSequenceNumber: user.subSequenceNumber }),
+        data: user.data,
+        aggregated,
+      });
     }
   }
   return out;
