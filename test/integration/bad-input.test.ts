@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import type { MqttClient } from 'mqtt';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
 import { parseRecord, readStream, testKinesisClient } from '../support/kinesis.js';
 import { closeAll, connectDevice, waitForClose } from '../support/mqtt.js';
@@ -37,8 +37,13 @@ describe('bad input is refused, counted and dead-lettered while valid readings k
   }
 
   function deadLetters(): DeadLetterLine[] {
-    const text = readFileSync(join(tg.dataDir, 'dead-letter.jsonl'), 'utf8');
-    return text.trim().split('\n').map((l) => JSON.parse(l) as DeadLetterLine);
+    let text = '';
+    try {
+      text = readFileSync(join(tg.dataDir, 'dead-letter.jsonl'), 'utf8');
+    } catch {
+      return [];
+    }
+    return text.split('\n').filter((l) => l.trim() !== '').map((l) => JSON.parse(l) as DeadLetterLine);
   }
 
   it('acknowledges malformed readings (so the device does not resend them forever) but never forwards them', async () => {
@@ -61,6 +66,8 @@ describe('bad input is refused, counted and dead-lettered while valid readings k
     expect(fromBad.map((r) => r.reading)).toEqual([{ ok: true }]);
     expect(records.filter((r) => r.partitionKey === 'good-dev').map((r) => parseRecord(r).reading['n'])).toEqual([0, 1]);
 
+    // The dead-letter file is appended asynchronously.
+    await vi.waitFor(() => expect(deadLetters().filter((d) => d.clientId === 'bad-dev')).toHaveLength(6));
     const reasons = deadLetters().filter((d) => d.clientId === 'bad-dev').map((d) => d.reason);
     expect(reasons).toEqual([
       'invalid_json', 'not_json_object', 'not_json_object', 'not_json_object', 'invalid_json', 'payload_too_large',
@@ -84,7 +91,9 @@ describe('bad input is refused, counted and dead-lettered while valid readings k
     await victim.publishAsync('devices/victim/telemetry', '{"temperature":20}', { qos: 1 });
     const fromVictim = (await readStream(kinesis, 'telemetry')).filter((r) => r.partitionKey === 'victim');
     expect(fromVictim.map((r) => parseRecord(r).reading)).toEqual([{ temperature: 20 }]);
-    expect(deadLetters().some((d) => d.reason === 'identity_mismatch' && d.clientId === 'spoofer')).toBe(true);
+    await vi.waitFor(() =>
+      expect(deadLetters().some((d) => d.reason === 'identity_mismatch' && d.clientId === 'spoofer')).toBe(true),
+    );
     expect(await metric('tidegate_readings_rejected_total{reason="identity_mismatch"}')).toContain('} 1');
   });
 
@@ -94,7 +103,9 @@ describe('bad input is refused, counted and dead-lettered while valid readings k
     const closed = waitForClose(stray);
     stray.publish('sensors/stray', '{"a":1}', { qos: 1 });
     await closed;
-    expect(deadLetters().some((d) => d.reason === 'invalid_topic' && d.topic === 'sensors/stray')).toBe(true);
+    await vi.waitFor(() =>
+      expect(deadLetters().some((d) => d.reason === 'invalid_topic' && d.topic === 'sensors/stray')).toBe(true),
+    );
   });
 
   it('passes other topics in the device namespace through as plain MQTT without forwarding them', async () => {
