@@ -55,11 +55,13 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps = {}
   const env = deps.env ?? process.env;
   const logger = deps.logger ?? createLogger({ level: config.logLevel });
   const local = config.mode === 'local';
-  if (local && !isLoopback(config.mqttHost)) {
+  // Devices connect without credentials (the identity is the client id), so the listener must not be reachable
+  // from other machines.
+  if (!isLoopback(config.mqttHost)) {
     throw new GatewayError(
       'GW_ERR_CONFIG',
-      `--mqtt-host ${config.mqttHost}: local mode accepts devices without credentials, so it only binds loopback ` +
-        '(accepted: 127.0.0.0/8, ::1, localhost)',
+      `--mqtt-host ${config.mqttHost}: devices are accepted without credentials, so the MQTT listener only binds ` +
+        'loopback (accepted: 127.0.0.0/8, ::1, localhost)',
       { detail: { setting: 'mqtt-host' } },
     );
   }

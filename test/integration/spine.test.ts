@@ -104,3 +104,9 @@ describe('gateway spine: MQTT → Kinesis in local mode', () => {
     await expect(connectDevice(tg.gateway.mqttPort, 'bad/id')).rejects.toThrow();
   });
 });
+
+describe('startup guards', () => {
+  it('refuses to bind the anonymous MQTT listener to a non-loopback address', async () => {
+    await expect(startTestGateway(['--mqtt-host', '0.0.0.0'])).rejects.toMatchObject({ code: 'GW_ERR_CONFIG' });
+  });
+});
