@@ -7,6 +7,7 @@ import { GatewayError, isGatewayError } from './errors.js';
 import { startHttpServer, type HttpServer, type ReadinessCheck } from './http/server.js';
 import { createDeadLetterWriter, type DeadLetterWriter } from './ingest/dead-letter.js';
 import { createSequencer } from './ingest/envelope.js';
+import type { Forwarder } from './ingest/forwarder.js';
 import { createIngest } from './ingest/pipeline.js';
 import { startLocalKinesis, type LocalKinesis } from './local/kinesis-server.js';
 import { createLogger, type Logger } from './logger.js';
@@ -170,7 +171,15 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps = {}
     shardMap.onChange(() => bridge.regroup());
 
     const sequencer = createSequencer();
-    const ingest = createIngest({ bridge, deadLetter, metrics, logger, sequencer, maxPayloadBytes: config.maxPayloadBytes });
+    const forwarder: Forwarder = {
+      limits: bridge.limits,
+      forward: (deviceId, record, accepted) => bridge.submit(deviceId, record, accepted),
+      get overloaded() {
+        return bridge.overloaded;
+      },
+      whenRelieved: (callback) => bridge.whenRelieved(callback),
+    };
+    const ingest = createIngest({ forwarder, deadLetter, metrics, logger, sequencer, maxPayloadBytes: config.maxPayloadBytes });
 
     const broker: Broker = await startBroker({ host: config.mqttHost, port: config.mqttPort, ingest, metrics, logger });
     closers.push(() => broker.close());

@@ -1,9 +1,9 @@
-import type { Bridge } from '../bridge/bridge.js';
 import type { GatewayError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { GatewayMetrics } from '../metrics.js';
 import { entrySize } from '../sinks/sink.js';
 import type { DeadLetterWriter } from './dead-letter.js';
+import type { Forwarder } from './forwarder.js';
 import { encodeRecord, type Sequencer } from './envelope.js';
 import { checkPayload, type RejectReason } from './payload.js';
 import { TELEMETRY_TOPIC_PREFIX, telemetryTopic } from './topic.js';
@@ -31,7 +31,7 @@ export type IngestResult =
   | { action: 'unavailable'; error: GatewayError };
 
 export interface IngestOptions {
-  bridge: Bridge;
+  forwarder: Forwarder;
   deadLetter: DeadLetterWriter;
   metrics: GatewayMetrics;
   logger: Logger;
@@ -50,7 +50,7 @@ export interface Ingest {
 }
 
 export function createIngest(options: IngestOptions): Ingest {
-  const { bridge, deadLetter, metrics, logger, sequencer } = options;
+  const { forwarder, deadLetter, metrics, logger, sequencer } = options;
   const now = options.now ?? Date.now;
   // Topic strings per identity, so the hot path compares instead of concatenating.
   const topicsOf = new Map<string, { prefix: string; telemetry: string }>();
@@ -102,15 +102,15 @@ export function createIngest(options: IngestOptions): Ingest {
         { deviceId: identity, epoch: sequencer.epoch, seq: sequencer.next(identity), receivedAt },
         publish.payload,
       );
-      if (entrySize(bridge.limits, identity, record) > bridge.limits.maxEntryBytes) {
-        const message = `record of ${record.length} bytes exceeds the stream's ${bridge.limits.maxEntryBytes}-byte limit`;
+      if (entrySize(forwarder.limits, identity, record) > forwarder.limits.maxEntryBytes) {
+        const message = `record of ${record.length} bytes exceeds the stream's ${forwarder.limits.maxEntryBytes}-byte limit`;
         reject(publish, 'record_too_large', message);
         done({ action: 'ack', forwarded: false, reason: 'record_too_large' });
         return;
       }
 
       const waitForSink = publish.qos > 0;
-      bridge.submit(identity, record, (err) => {
+      forwarder.forward(identity, record, (err) => {
         if (err === undefined) {
           if (waitForSink) done({ action: 'ack', forwarded: true });
           return;
@@ -124,7 +124,7 @@ export function createIngest(options: IngestOptions): Ingest {
         if (waitForSink) done({ action: 'unavailable', error: err });
         else logger.warn({ deviceId: identity, code: err.code }, 'QoS 0 reading lost: ' + err.message);
       });
-      if (!waitForSink) bridge.whenRelieved(() => done({ action: 'ack', forwarded: true }));
+      if (!waitForSink) forwarder.whenRelieved(() => done({ action: 'ack', forwarded: true }));
     },
   };
 }
