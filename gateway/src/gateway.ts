@@ -1,25 +1,22 @@
 import { join } from 'node:path';
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import { startBroker, type Broker } from './broker/broker.js';
-import { createBridge, type Bridge } from './bridge/bridge.js';
 import type { GatewayConfig } from './config/load.js';
 import { GatewayError, isGatewayError } from './errors.js';
 import { startHttpServer, type HttpServer, type ReadinessCheck } from './http/server.js';
 import { createDeadLetterWriter, type DeadLetterWriter } from './ingest/dead-letter.js';
 import { createSequencer } from './ingest/envelope.js';
 import type { Forwarder } from './ingest/forwarder.js';
+import { createSpoolForwarding, type SpoolForwarding } from './bridge/spool-drainer.js';
+import { openSpool, type Spool } from './spool/index.js';
 import { createIngest } from './ingest/pipeline.js';
 import { startLocalKinesis, type LocalKinesis } from './local/kinesis-server.js';
 import { createLogger, type Logger } from './logger.js';
 import { createMetrics, type GatewayMetrics } from './metrics.js';
 import { createKinesisClient } from './sinks/kinesis/client.js';
-import { createKinesisSink } from './sinks/kinesis/sink.js';
-import { createShardMap } from './sinks/kinesis/shard-map.js';
-import { SHARD_MAX_BYTES_PER_SECOND, SHARD_MAX_RECORDS_PER_SECOND } from './sinks/kinesis/limits.js';
 import { ensureStream } from './sinks/kinesis/stream.js';
-import { createKplPacker } from './bridge/kpl-packer.js';
-import { createSinglePacker } from './bridge/single-packer.js';
-import { createShardRateLimiter } from './bridge/rate-limiter.js';
+import { startKinesisProducer } from './sinks/kinesis/producer.js';
+import type { Bridge } from './bridge/bridge.js';
 
 export interface GatewayDeps {
   logger?: Logger;
@@ -37,13 +34,11 @@ export interface Gateway {
   readonly bridge: Bridge;
   /**
    * Graceful stop: no new connections or publishes, flush every buffered reading to Kinesis (acknowledging it),
-   * then close everything. Resolves `flushed: false` when the deadline passed with readings still held.
+   * then close everything. `flushed`: nothing is left for Kinesis. `clean`: nothing acknowledged exists only in
+   * memory (always true in spool mode, where the rest waits in the spool).
    */
-  shutdown(timeoutMs?: number): Promise<{ flushed: boolean; unflushed: number }>;
+  shutdown(timeoutMs?: number): Promise<{ flushed: boolean; unflushed: number; clean: boolean }>;
 }
-
-/** Reshards of on-demand streams happen without us; a periodic ListShards catches them even without traffic. */
-const SHARD_MAP_REFRESH_MS = 60_000;
 
 const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|localhost)$/;
 
@@ -123,62 +118,76 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps = {}
     });
     closers.push(() => deadLetter.close());
 
-    const shardMap = createShardMap({ client: controlClient, stream: config.stream, logger });
-    await shardMap.refresh('startup');
-    const refreshTimer = setInterval(() => shardMap.requestRefresh('periodic'), SHARD_MAP_REFRESH_MS);
-    refreshTimer.unref();
-    closers.push(async () => clearInterval(refreshTimer));
+    // Opened before the bridge so that it closes after it: entries the bridge could not deliver stay spooled.
+    let spool: Spool | undefined;
+    if (config.ack === 'spool') {
+      const opened = await openSpool({
+        dir: join(config.dataDir, 'spool'),
+        maxBytes: config.spoolMaxBytes,
+        segmentBytes: config.spoolSegmentBytes,
+        logger,
+        onFsync: (seconds) => metrics.spoolFsync.observe(seconds),
+      });
+      spool = opened;
+      const st = opened.stats();
+      metrics.spoolReplayed.inc(st.replayedEntries);
+      metrics.spoolCorrupt.inc(st.corruptEntries);
+      metrics.setSpoolSource(() => {
+        const now = opened.stats();
+        return {
+          bytes: now.bytes,
+          entries: now.entries,
+          oldestAgeSeconds: now.oldestAppendedAt === undefined ? 0 : Math.max(0, Date.now() - now.oldestAppendedAt) / 1000,
+          blocked: opened.blocked,
+        };
+      });
+      closers.push(async () => {
+        await opened.close();
+        await spoolForwarding?.finished;
+      });
+    }
+    let spoolForwarding: SpoolForwarding | undefined;
 
-    const sink = createKinesisSink({
-      client: dataClient,
+    const producer = await startKinesisProducer({
+      dataClient,
+      controlClient,
       stream: config.stream,
-      maxRequestBytes: config.maxRequestBytes,
-      maxRecordBytes: config.maxRecordBytes,
-    });
-    const bridge = createBridge({
-      sink,
       metrics,
       logger,
-      packer:
-        config.aggregation === 'on'
-          ? createKplPacker({ maxAggregateBytes: config.aggregationMaxBytes, maxEntryBytes: config.maxRecordBytes })
-          : createSinglePacker(),
-      groupOf: (deviceId) => shardMap.shardFor(deviceId) ?? '*',
-      rateLimiter: createShardRateLimiter({
-        recordsPerSecond: SHARD_MAX_RECORDS_PER_SECOND,
-        bytesPerSecond: SHARD_MAX_BYTES_PER_SECOND,
-        headroom: config.shardHeadroomPercent / 100,
-        minBurstBytes: config.maxRecordBytes,
-      }),
-      onResult: (groupKey, result) => {
-        if (result.ok && result.shardId !== undefined && groupKey !== '*' && result.shardId !== groupKey) {
-          shardMap.requestRefresh(`record for ${groupKey} acknowledged on ${result.shardId}`);
-        }
+      aggregation: config.aggregation === 'on',
+      aggregationMaxBytes: config.aggregationMaxBytes,
+      maxRecordBytes: config.maxRecordBytes,
+      maxRequestBytes: config.maxRequestBytes,
+      shardHeadroomPercent: config.shardHeadroomPercent,
+      bridge: {
+        lingerMs: config.lingerMs,
+        maxInFlight: config.maxInFlight,
+        maxBufferedReadings: config.maxBufferedReadings,
+        maxBufferedBytes: config.maxBufferedBytes,
+        retryBaseMs: config.retryBaseMs,
+        retryMaxMs: config.retryMaxMs,
+        requestTimeoutMs: config.requestTimeoutMs,
       },
-      onRequestError: (err) => {
-        const code = err.detail['awsCode'];
-        if (code === 'ResourceNotFoundException' || code === 'InvalidArgumentException') shardMap.requestRefresh(String(code));
-      },
-      lingerMs: config.lingerMs,
-      maxInFlight: config.maxInFlight,
-      maxBufferedReadings: config.maxBufferedReadings,
-      maxBufferedBytes: config.maxBufferedBytes,
-      retryBaseMs: config.retryBaseMs,
-      retryMaxMs: config.retryMaxMs,
-      requestTimeoutMs: config.requestTimeoutMs,
     });
-    closers.push(() => bridge.close());
-    shardMap.onChange(() => bridge.regroup());
+    closers.push(() => producer.close());
+    const bridge = producer.bridge;
 
     const sequencer = createSequencer();
-    const forwarder: Forwarder = {
-      limits: bridge.limits,
-      forward: (deviceId, record, accepted) => bridge.submit(deviceId, record, accepted),
-      get overloaded() {
-        return bridge.overloaded;
-      },
-      whenRelieved: (callback) => bridge.whenRelieved(callback),
-    };
+    let forwarder: Forwarder;
+    if (spool !== undefined) {
+      spoolForwarding = createSpoolForwarding({ spool, bridge, deadLetter, metrics, logger });
+      forwarder = spoolForwarding.forwarder;
+      spoolForwarding.start();
+    } else {
+      forwarder = {
+        limits: bridge.limits,
+        forward: (deviceId, record, accepted) => bridge.submit(deviceId, record, accepted),
+        get overloaded() {
+          return bridge.overloaded;
+        },
+        whenRelieved: (callback) => bridge.whenRelieved(callback),
+      };
+    }
     const ingest = createIngest({ forwarder, deadLetter, metrics, logger, sequencer, maxPayloadBytes: config.maxPayloadBytes });
 
     const broker: Broker = await startBroker({ host: config.mqttHost, port: config.mqttPort, ingest, metrics, logger });
@@ -194,9 +203,19 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps = {}
           detail: fatal === undefined ? `${config.stream} writable` : `${fatal.message} (${String(fatal.detail['hint'] ?? '')})`,
         },
         backpressure: {
-          ok: !bridge.overloaded,
-          detail: bridge.overloaded ? 'buffers full: devices are being slowed down' : 'buffers below their limits',
+          ok: !forwarder.overloaded,
+          detail: forwarder.overloaded ? 'buffers full: devices are being slowed down' : 'buffers below their limits',
         },
+        ...(spool === undefined
+          ? {}
+          : {
+              spool: (() => {
+                const st = spool.stats();
+                return st.error === undefined
+                  ? { ok: true, detail: `${st.entries} readings (${st.bytes} bytes) waiting for Kinesis` }
+                  : { ok: false, detail: `spool disk error: ${st.error}` };
+              })(),
+            }),
         lifecycle: { ok: !shuttingDown, detail: shuttingDown ? 'shutting down' : 'running' },
       };
     };
@@ -234,21 +253,33 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps = {}
       async shutdown(timeoutMs = config.shutdownTimeoutMs) {
         shuttingDown = true;
         broker.stopAccepting();
-        const held = bridge.stats().bufferedReadings;
-        logger.info({ bufferedReadings: held }, 'shutting down: flushing buffered readings');
         let flushed = true;
         let unflushed = 0;
-        try {
-          await bridge.flush(timeoutMs);
-        } catch (err) {
-          if (!isGatewayError(err, 'GW_ERR_FLUSH_TIMEOUT')) throw err;
-          flushed = false;
-          unflushed = bridge.stats().bufferedReadings;
-          logger.error({ unflushed }, 'shutdown deadline passed; unflushed readings were never acknowledged');
+        if (spoolForwarding !== undefined) {
+          // Everything acknowledged is durable already; use the time to drain the spool, and leave the rest for
+          // the next start.
+          logger.info({ spooled: spool?.stats().entries }, 'shutting down: draining the spool');
+          const result = await spoolForwarding.drain(timeoutMs);
+          spoolForwarding.stop();
+          flushed = result.drained;
+          unflushed = result.remaining;
+          if (!result.drained) logger.info({ remaining: result.remaining }, 'readings stay in the spool for the next start');
+        } else {
+          logger.info({ bufferedReadings: bridge.stats().bufferedReadings }, 'shutting down: flushing buffered readings');
+          try {
+            await bridge.flush(timeoutMs);
+          } catch (err) {
+            if (!isGatewayError(err, 'GW_ERR_FLUSH_TIMEOUT')) throw err;
+            flushed = false;
+            unflushed = bridge.stats().bufferedReadings;
+            logger.error({ unflushed }, 'shutdown deadline passed; unflushed readings were never acknowledged');
+          }
         }
         await closeAll();
-        logger.info({ flushed, unflushed }, 'tidegate stopped');
-        return { flushed, unflushed };
+        // In spool mode nothing acknowledged is only in memory, whatever is left.
+        const clean = flushed || spoolForwarding !== undefined;
+        logger.info({ flushed, unflushed, clean }, 'tidegate stopped');
+        return { flushed, unflushed, clean };
       },
     };
   } catch (err) {

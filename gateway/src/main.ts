@@ -45,7 +45,7 @@ async function main(): Promise<number> {
       stopping = true;
       logger.info({ signal }, 'signal received');
       running.shutdown().then(
-        ({ flushed }) => resolve(flushed ? 0 : 1),
+        ({ clean }) => resolve(clean ? 0 : 1),
         (err: unknown) => {
           logger.error({ err }, 'shutdown failed');
           resolve(1);

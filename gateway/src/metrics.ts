@@ -20,7 +20,8 @@ export interface GatewayMetrics {
   sinkPutDuration: Histogram<'outcome'>;
   batchRecords: Histogram<never>;
   batchBytes: Histogram<never>;
-  ackLatency: Histogram<never>;
+  ackLatency: Histogram<'qos'>;
+  forwardLatency: Histogram<never>;
   bufferedReadings: Gauge<never>;
   bufferedBytes: Gauge<never>;
   inFlightRequests: Gauge<never>;
@@ -31,6 +32,18 @@ export interface GatewayMetrics {
   shardBytes: Counter<'shard'>;
   shardThrottled: Counter<'shard'>;
   shardRateFactor: Gauge<'shard'>;
+  spoolFsync: Histogram<never>;
+  spoolReplayed: Counter<never>;
+  spoolCorrupt: Counter<never>;
+  /** Registers where the spool gauges (bytes, entries, oldest age, blocked) read their values at scrape time. */
+  setSpoolSource(source: () => SpoolGaugeValues): void;
+}
+
+export interface SpoolGaugeValues {
+  bytes: number;
+  entries: number;
+  oldestAgeSeconds: number;
+  blocked: boolean;
 }
 
 export interface MetricsOptions {
@@ -42,7 +55,33 @@ export function createMetrics(options: MetricsOptions = {}): GatewayMetrics {
   const registry = new Registry();
   if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: registry, prefix: 'tidegate_' });
   const registers = [registry];
+  let spoolSource: (() => SpoolGaugeValues) | undefined;
+  const spoolGauge = (name: string, help: string, pick: (v: SpoolGaugeValues) => number): Gauge<never> =>
+    new Gauge({
+      name, help, registers,
+      collect() {
+        if (spoolSource !== undefined) this.set(pick(spoolSource()));
+      },
+    });
+  spoolGauge('tidegate_spool_bytes', 'Bytes of spool segments still holding readings Kinesis has not accepted.', (v) => v.bytes);
+  spoolGauge('tidegate_spool_entries', 'Readings in the spool that Kinesis has not accepted yet.', (v) => v.entries);
+  spoolGauge('tidegate_spool_oldest_age_seconds', 'Age of the oldest reading in the spool.', (v) => v.oldestAgeSeconds);
+  spoolGauge('tidegate_spool_blocked', '1 while the spool holds appends (full, or a disk error).', (v) => (v.blocked ? 1 : 0));
   return {
+    setSpoolSource(source) {
+      spoolSource = source;
+    },
+    spoolFsync: new Histogram({
+      name: 'tidegate_spool_fsync_duration_seconds', help: 'Duration of one spool group commit (write + fdatasync).',
+      buckets: [0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1], registers,
+    }),
+    spoolReplayed: new Counter({
+      name: 'tidegate_spool_replayed_entries_total', help: 'Readings replayed from the spool at startup.', registers,
+    }),
+    spoolCorrupt: new Counter({
+      name: 'tidegate_spool_corrupt_entries_total',
+      help: 'Spool entries skipped at startup because their checksum failed (torn or corrupt writes).', registers,
+    }),
     registry,
     connections: new Gauge({ name: 'tidegate_connections', help: 'Device connections currently open.', registers }),
     connectionsTotal: new Counter({
@@ -97,8 +136,14 @@ export function createMetrics(options: MetricsOptions = {}): GatewayMetrics {
     }),
     ackLatency: new Histogram({
       name: 'tidegate_ack_latency_seconds',
-      help: 'From receiving a reading to its acknowledgement by the sink.',
-      buckets: [0.005, 0.01, 0.02, 0.03, 0.05, 0.075, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30], registers,
+      help: 'From receiving a QoS 1 reading to acknowledging it to the device (after Kinesis, or after the spool).',
+      labelNames: ['qos'],
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.02, 0.03, 0.05, 0.075, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30], registers,
+    }),
+    forwardLatency: new Histogram({
+      name: 'tidegate_forward_latency_seconds',
+      help: 'From handing a reading to the bridge to the sink accepting it.',
+      buckets: [0.005, 0.01, 0.02, 0.03, 0.05, 0.075, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 120, 600], registers,
     }),
     bufferedReadings: new Gauge({
       name: 'tidegate_bridge_buffered_readings', help: 'Readings held by the bridge (queued or in flight).',

@@ -160,7 +160,7 @@ export function createBridge(options: BridgeOptions): Bridge {
     bufferedBytes -= reading.size;
     if (err === undefined) {
       metrics.readingsForwarded.inc();
-      metrics.ackLatency.observe((now() - reading.enqueuedAt) / 1000);
+      metrics.forwardLatency.observe((now() - reading.enqueuedAt) / 1000);
     }
     reading.done(err);
   }

@@ -43,6 +43,23 @@ export const SETTINGS = {
     kind: { type: 'enum', values: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] }, default: 'info',
     describe: 'pino log level.',
   },
+  ack: {
+    flag: 'ack', env: ['TIDEGATE_ACK'], group: 'general',
+    kind: { type: 'enum', values: ['kinesis', 'spool'] }, default: 'kinesis',
+    describe:
+      'When a QoS 1 reading is acknowledged. kinesis: after Kinesis accepted it. spool: after it is durable in ' +
+      'the local write-ahead spool, which drains to Kinesis in the background (survives Kinesis outages).',
+  },
+  spoolMaxBytes: {
+    flag: 'spool-max-bytes', env: ['TIDEGATE_SPOOL_MAX_BYTES'], group: 'general',
+    kind: { type: 'int', min: 1024 * 1024, max: Number.MAX_SAFE_INTEGER }, default: String(1024 * MIB),
+    describe: 'Spool size cap; at the cap devices are slowed down (backpressure), nothing is dropped.',
+  },
+  spoolSegmentBytes: {
+    flag: 'spool-segment-bytes', env: ['TIDEGATE_SPOOL_SEGMENT_BYTES'], group: 'general',
+    kind: { type: 'int', min: 64 * 1024, max: 1024 * MIB }, default: String(64 * MIB),
+    describe: 'Spool segment size; a segment is deleted once Kinesis accepted everything in it.',
+  },
   shutdownTimeoutMs: {
     flag: 'shutdown-timeout-ms', env: ['TIDEGATE_SHUTDOWN_TIMEOUT_MS'], group: 'general',
     kind: { type: 'int', min: 0, max: 600_000 }, default: '30000',

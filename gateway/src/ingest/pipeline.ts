@@ -112,7 +112,10 @@ export function createIngest(options: IngestOptions): Ingest {
       const waitForSink = publish.qos > 0;
       forwarder.forward(identity, record, (err) => {
         if (err === undefined) {
-          if (waitForSink) done({ action: 'ack', forwarded: true });
+          if (waitForSink) {
+            metrics.ackLatency.observe({ qos: String(publish.qos) }, (now() - receivedAt) / 1000);
+            done({ action: 'ack', forwarded: true });
+          }
           return;
         }
         if (err.code === 'GW_ERR_SINK_FATAL') {
