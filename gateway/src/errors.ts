@@ -17,6 +17,8 @@ export const ERROR_CODES = {
   GW_ERR_SHUTTING_DOWN: { retriable: false },
   /** Shutdown could not flush every buffered reading before its deadline. */
   GW_ERR_FLUSH_TIMEOUT: { retriable: false },
+  /** Another running gateway holds the data directory. */
+  GW_ERR_DATA_DIR_LOCKED: { retriable: false },
   /** A listener could not bind its address. */
   GW_ERR_LISTEN: { retriable: false },
 } as const;

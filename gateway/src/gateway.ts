@@ -12,6 +12,7 @@ import { openSpool, type Spool } from './spool/index.js';
 import { createIngest } from './ingest/pipeline.js';
 import { startLocalKinesis, type LocalKinesis } from './local/kinesis-server.js';
 import { createLogger, type Logger } from './logger.js';
+import { lockDataDir } from './data-dir-lock.js';
 import { createMetrics, type GatewayMetrics } from './metrics.js';
 import { createKinesisClient } from './sinks/kinesis/client.js';
 import { ensureStream } from './sinks/kinesis/stream.js';
@@ -75,6 +76,8 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps = {}
   };
 
   try {
+    const unlock = lockDataDir(config.dataDir);
+    closers.push(async () => unlock());
     const metrics = createMetrics();
     let localKinesis: LocalKinesis | undefined;
     let endpoint = config.kinesisEndpoint;

@@ -110,3 +110,20 @@ describe('startup guards', () => {
     await expect(startTestGateway(['--mqtt-host', '0.0.0.0'])).rejects.toMatchObject({ code: 'GW_ERR_CONFIG' });
   });
 });
+
+describe('data directory', () => {
+  it('refuses a second gateway on the same data directory, and takes over a lock left by a dead process', async () => {
+    const first = await startTestGateway();
+    try {
+      await expect(startTestGateway(['--data-dir', first.dataDir])).rejects.toMatchObject({ code: 'GW_ERR_DATA_DIR_LOCKED' });
+    } finally {
+      await first.gateway.shutdown(5000);
+    }
+    const { writeFileSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    writeFileSync(join(first.dataDir, 'tidegate.lock'), '2147483646\n'); // no such process
+    const second = await startTestGateway(['--data-dir', first.dataDir]);
+    await second.stop();
+    await first.stop();
+  });
+});

@@ -1,4 +1,5 @@
 import { mkdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import kinesalite from 'kinesalite';
 import { GatewayError } from '../errors.js';
@@ -16,6 +17,31 @@ export interface LocalKinesisOptions {
   createStreamMs?: number;
 }
 
+/**
+ * kinesalite opens its LevelDB store in the background and reports a failure (the store locked by another
+ * process) as an unhandled error; opening it once here first turns that into a clear startup error.
+ */
+async function probeStore(path: string): Promise<void> {
+  const require = createRequire(import.meta.url);
+  const leveldown = require('leveldown') as (location: string) => {
+    open(cb: (err?: Error) => void): void;
+    close(cb: (err?: Error) => void): void;
+  };
+  const db = leveldown(path);
+  await new Promise<void>((resolve, reject) =>
+    db.open((err) =>
+      err
+        ? reject(
+            new GatewayError('GW_ERR_DATA_DIR_LOCKED', `embedded Kinesis store ${path} cannot be opened: ${err.message}`, {
+              cause: err,
+              detail: { hint: 'another process uses this data directory' },
+            }),
+          )
+        : db.close(() => resolve()),
+    ),
+  );
+}
+
 export interface LocalKinesis {
   readonly endpoint: string;
   readonly port: number;
@@ -28,7 +54,10 @@ export interface LocalKinesis {
  */
 export async function startLocalKinesis(options: LocalKinesisOptions = {}): Promise<LocalKinesis> {
   const host = options.host ?? '127.0.0.1';
-  if (options.path !== undefined) mkdirSync(options.path, { recursive: true });
+  if (options.path !== undefined) {
+    mkdirSync(options.path, { recursive: true });
+    await probeStore(options.path);
+  }
   const server = kinesalite({
     ...(options.path === undefined ? {} : { path: options.path }),
     shardLimit: options.shardLimit ?? 100,
