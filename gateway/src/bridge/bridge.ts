@@ -3,7 +3,7 @@ import type { Logger } from '../logger.js';
 import type { GatewayMetrics } from '../metrics.js';
 import { entrySize, type Sink, type SinkEntryResult } from '../sinks/sink.js';
 import { fullJitterBackoff } from './backoff.js';
-import { Fifo } from './fifo.js';
+import { Deque } from '../util/deque.js';
 import type { ShardRateLimiter } from './rate-limiter.js';
 import { createSinglePacker } from './single-packer.js';
 import type { AckCallback, DeviceState, Entry, EntryPacker, Reading, ReadyGroup } from './types.js';
@@ -122,7 +122,7 @@ export function createBridge(options: BridgeOptions): Bridge {
   function groupFor(key: string): ReadyGroup {
     let group = groups.get(key);
     if (group === undefined) {
-      group = { key, ready: new Fifo<DeviceState>() };
+      group = { key, ready: new Deque<DeviceState>() };
       groups.set(key, group);
     }
     return group;
@@ -416,7 +416,7 @@ export function createBridge(options: BridgeOptions): Bridge {
       const size = entrySize(limits, deviceId, data);
       let device = devices.get(deviceId);
       if (device === undefined) {
-        device = { id: deviceId, groupKey: groupOf(deviceId), queue: new Fifo<Reading>(), inFlight: false, ready: false };
+        device = { id: deviceId, groupKey: groupOf(deviceId), queue: new Deque<Reading>(), inFlight: false, ready: false };
         devices.set(deviceId, device);
       }
       device.queue.push({ device, data, size, enqueuedAt: now(), done });

@@ -1,6 +1,6 @@
 import type { GatewayError } from '../errors.js';
 import type { SinkEntry } from '../sinks/sink.js';
-import type { Fifo } from './fifo.js';
+import type { Deque } from '../util/deque.js';
 
 /** Called once per reading: without an error when the sink accepted it, with one when it never will. */
 export type AckCallback = (err?: GatewayError) => void;
@@ -19,7 +19,7 @@ export interface DeviceState {
   readonly id: string;
   /** Key of the group (shard) its entries go to; changes when the shard map does. */
   groupKey: string;
-  readonly queue: Fifo<Reading>;
+  readonly queue: Deque<Reading>;
   inFlight: boolean;
   /** Listed in its group's ready FIFO (has queued readings and nothing in flight). */
   ready: boolean;
@@ -28,7 +28,7 @@ export interface DeviceState {
 /** Devices whose next entry goes to the same place (a shard, when the shard map is known). */
 export interface ReadyGroup {
   readonly key: string;
-  readonly ready: Fifo<DeviceState>;
+  readonly ready: Deque<DeviceState>;
 }
 
 /** One entry of a sink request: one reading, or several packed together (KPL aggregation). */

@@ -4,7 +4,7 @@
  * The answer is the appendedAt of the nearest mark at or before the entry: never younger than the truth, and
  * within one mark spacing of it.
  */
-import { Deque } from './deque.js';
+import { Deque } from '../util/deque.js';
 
 /** A new mark at most every 64 KiB of log or every second of time, whichever comes first. */
 const MARK_SPACING_BYTES = 64 * 1024;

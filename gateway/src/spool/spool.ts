@@ -8,7 +8,7 @@
  *   markDone ─▶ watermark (done prefix) ─▶ checkpoint file, deletion of done segments, room under the cap
  */
 import type { AgeMarks } from './age-marks.js';
-import { Deque } from './deque.js';
+import { Deque } from '../util/deque.js';
 import { SpoolError } from './errors.js';
 import { encodeEntry, ENTRY_OVERHEAD, entrySize, MAX_DEVICE_ID_BYTES } from './format.js';
 import { createMaintenance } from './maintenance.js';

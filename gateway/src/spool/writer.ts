@@ -9,7 +9,7 @@
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { Logger } from '../logger.js';
-import { Deque } from './deque.js';
+import { Deque } from '../util/deque.js';
 import { describeError, errnoCode, SpoolError } from './errors.js';
 import { syncDirectory, writeAll, type SpoolFile, type SpoolFs } from './fs.js';
 import { segmentEnd, segmentFileName, type Segment } from './segments.js';

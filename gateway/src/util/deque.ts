@@ -49,4 +49,8 @@ export class Deque<T> {
     this.items = [];
     this.head = 0;
   }
+
+  *[Symbol.iterator](): IterableIterator<T> {
+    for (let i = this.head; i < this.items.length; i++) yield this.items[i] as T;
+  }
 }
