@@ -6,6 +6,9 @@ import { isValidDeviceId } from '../ingest/topic.js';
 import type { Logger } from '../logger.js';
 import type { GatewayMetrics } from '../metrics.js';
 
+/** Pending connections the kernel may queue for us. */
+const LISTEN_BACKLOG = 4096;
+
 /** CONNACK return codes of MQTT 3.1.1 §3.2.2.3. */
 const IDENTIFIER_REJECTED = 2;
 
@@ -110,7 +113,9 @@ export async function startBroker(options: BrokerOptions): Promise<Broker> {
     server.once('error', (err) =>
       reject(new GatewayError('GW_ERR_LISTEN', `MQTT listener could not bind ${host}:${options.port ?? 1883}: ${err.message}`, { cause: err })),
     );
-    server.listen(options.port ?? 1883, host, () => resolve());
+    // Node's default accept backlog (511) overflows when thousands of devices reconnect at once; the kernel caps
+    // this at net.core.somaxconn.
+    server.listen({ port: options.port ?? 1883, host, backlog: LISTEN_BACKLOG }, () => resolve());
   });
   const port = (server.address() as AddressInfo).port;
 
