@@ -212,3 +212,28 @@ describe('bridge backpressure and flush', () => {
     expect(err?.code).toBe('GW_ERR_SHUTTING_DOWN');
   });
 });
+
+describe('bridge with per-shard limits and aggregation', () => {
+  it('lets a shard at its byte limit wait for a full aggregate instead of sending many small records', async () => {
+    vi.useFakeTimers({ now: 1_000_000 });
+    const { createShardRateLimiter } = await import('../../gateway/src/bridge/rate-limiter.js');
+    const { createKplPacker } = await import('../../gateway/src/bridge/kpl-packer.js');
+    const limiter = createShardRateLimiter({ recordsPerSecond: 1000, bytesPerSecond: 1_048_576, now: () => Date.now() });
+    limiter.consume('*', 0, limiter.depthBytes); // the shard has just been running at its limit
+    const s = scriptedSink(allOk);
+    const b = bridge(s.sink, {
+      lingerMs: 20,
+      now: () => Date.now(),
+      rateLimiter: limiter,
+      minGroupSendBytes: 50_000,
+      packer: createKplPacker({ maxAggregateBytes: 51_200, maxEntryBytes: 1_048_576 }),
+    });
+    const acks = submitAll(b, Array.from({ length: 200 }, (_, i) => ({ key: `d${i % 20}`, data: 'x'.repeat(200) })));
+    await vi.advanceTimersByTimeAsync(30);
+    expect(s.requests).toHaveLength(0); // 30 ms of refill is ~31 kB: not a full aggregate yet
+    await vi.advanceTimersByTimeAsync(30);
+    expect(s.requests).toHaveLength(1);
+    expect(s.requests[0]).toHaveLength(1); // one aggregated record holding all 200 readings
+    expect((await acks).every((e) => e === undefined)).toBe(true);
+  });
+});

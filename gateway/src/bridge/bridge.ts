@@ -18,6 +18,13 @@ export interface BridgeOptions {
   groupOf?: (deviceId: string) => string;
   /** Per-group (per-shard) write limits. Default: none. */
   rateLimiter?: ShardRateLimiter;
+  /**
+   * With a rate limiter: a group is packed only once its byte tokens reach this much (or the bucket's depth),
+   * so that a shard running at its limit sends full aggregates instead of many small ones (each Kinesis record
+   * counts against the 1,000 records/s limit and costs at least one PUT payload unit). A group below its
+   * limit has a full bucket, so this adds no latency there. Default 0.
+   */
+  minGroupSendBytes?: number;
   /** Sees every entry's result with the group it was packed for (e.g. to spot a stale shard map). */
   onResult?: (groupKey: string, result: SinkEntryResult) => void;
   /** Sees every whole-request failure. */
@@ -26,9 +33,9 @@ export interface BridgeOptions {
   lingerMs?: number;
   /** Requests in flight at once. Default 4. */
   maxInFlight?: number;
-  /** Readings held (queued or in flight) before {@link Bridge.overloaded} turns true. Default 200,000. */
+  /** Readings held (queued or in flight) before {@link Bridge.overloaded} turns true. Default 100,000. */
   maxBufferedReadings?: number;
-  /** Bytes held before {@link Bridge.overloaded} turns true. Default 128 MiB. */
+  /** Bytes held before {@link Bridge.overloaded} turns true. Default 64 MiB. */
   maxBufferedBytes?: number;
   /** First retry backoff ceiling, ms; doubles per attempt. Default 100. */
   retryBaseMs?: number;
@@ -43,8 +50,8 @@ export interface BridgeOptions {
 export const DEFAULT_BRIDGE_OPTIONS = {
   lingerMs: 20,
   maxInFlight: 4,
-  maxBufferedReadings: 200_000,
-  maxBufferedBytes: 128 * 1024 * 1024,
+  maxBufferedReadings: 100_000,
+  maxBufferedBytes: 64 * 1024 * 1024,
   retryBaseMs: 100,
   retryMaxMs: 10_000,
   requestTimeoutMs: 15_000,
@@ -100,6 +107,7 @@ export function createBridge(options: BridgeOptions): Bridge {
   const packer = options.packer ?? createSinglePacker();
   const groupOf = options.groupOf ?? ((): string => '*');
   const limiter = options.rateLimiter;
+  const minGroupSendBytes = options.minGroupSendBytes ?? 0;
 
   const devices = new Map<string, DeviceState>();
   const groups = new Map<string, ReadyGroup>();
@@ -252,6 +260,11 @@ export function createBridge(options: BridgeOptions): Bridge {
       const groupBudget = { entries: budget.entries, bytes: budget.bytes };
       if (limiter !== undefined) {
         const tokens = limiter.available(group.key);
+        const wanted = Math.min(minGroupSendBytes, limiter.depthBytes);
+        if (tokens.bytes < wanted && !flushing) {
+          blockedUntil = Math.min(blockedUntil, limiter.readyAt(group.key, wanted));
+          continue;
+        }
         groupBudget.entries = Math.min(groupBudget.entries, Math.floor(tokens.records));
         groupBudget.bytes = Math.min(groupBudget.bytes, Math.floor(tokens.bytes));
       }

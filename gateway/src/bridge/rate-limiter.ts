@@ -30,6 +30,8 @@ interface Bucket {
 }
 
 export interface ShardRateLimiter {
+  /** Depth of each byte bucket. */
+  readonly depthBytes: number;
   /** Tokens available to `key` now. */
   available(key: string): { records: number; bytes: number };
   consume(key: string, records: number, bytes: number): void;
@@ -68,6 +70,7 @@ export function createShardRateLimiter(options: ShardRateLimiterOptions): ShardR
   }
 
   return {
+    depthBytes,
     available(key) {
       const b = bucket(key);
       return { records: b.records, bytes: b.bytes };

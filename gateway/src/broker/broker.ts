@@ -66,15 +66,17 @@ export async function startBroker(options: BrokerOptions): Promise<Broker> {
       }
       if (draining) return; // held: no acknowledgement, and aedes reads no more from this socket
       const payload = Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload);
+      // The result callback may wait for Kinesis: keep it from retaining the packet and its payload.
+      const topic = packet.topic;
       ingest.handle(
-        { identity, topic: packet.topic, payload, qos: packet.qos, protocol: 'mqtt' },
+        { identity, topic, payload, qos: packet.qos, protocol: 'mqtt' },
         (result) => {
           switch (result.action) {
             case 'ack':
               callback(null);
               break;
             case 'refuse':
-              logger.info({ deviceId: identity, topic: packet.topic, reason: result.reason }, 'publish refused, closing connection');
+              logger.info({ deviceId: identity, topic, reason: result.reason }, 'publish refused, closing connection');
               callback(new GatewayError('GW_ERR_NOT_AUTHORIZED', result.message));
               break;
             case 'unavailable':

@@ -159,13 +159,13 @@ export const SETTINGS = {
   },
   maxBufferedReadings: {
     flag: 'max-buffered-readings', env: ['TIDEGATE_MAX_BUFFERED_READINGS'], group: 'bridge',
-    kind: { type: 'int', min: 1, max: 100_000_000 }, default: '200000',
+    kind: { type: 'int', min: 1, max: 100_000_000 }, default: '100000',
     describe: 'Readings held in memory before the gateway stops reading from device sockets (backpressure).',
   },
   maxBufferedBytes: {
     flag: 'max-buffered-bytes', env: ['TIDEGATE_MAX_BUFFERED_BYTES'], group: 'bridge',
-    kind: { type: 'int', min: 1024, max: 16 * 1024 * MIB }, default: String(128 * MIB),
-    describe: 'Bytes held in memory before backpressure starts.',
+    kind: { type: 'int', min: 1024, max: 16 * 1024 * MIB }, default: String(64 * MIB),
+    describe: 'Record bytes held in memory before backpressure starts (the process needs about twice that).',
   },
   retryBaseMs: {
     flag: 'retry-base-ms', env: ['TIDEGATE_RETRY_BASE_MS'], group: 'bridge',

@@ -109,18 +109,22 @@ export function createIngest(options: IngestOptions): Ingest {
         return;
       }
 
-      const waitForSink = publish.qos > 0;
+      // The callback outlives this call for as long as the reading is buffered: it captures strings and the
+      // record (which the bridge holds anyway), never the original payload or packet.
+      const qos = publish.qos;
+      const waitForSink = qos > 0;
       forwarder.forward(identity, record, (err) => {
         if (err === undefined) {
           if (waitForSink) {
-            metrics.ackLatency.observe({ qos: String(publish.qos) }, (now() - receivedAt) / 1000);
+            metrics.ackLatency.observe({ qos: String(qos) }, (now() - receivedAt) / 1000);
             done({ action: 'ack', forwarded: true });
           }
           return;
         }
         if (err.code === 'GW_ERR_SINK_FATAL') {
           // The sink will never take this record (it rejected the entry itself, not the request).
-          reject(publish, 'rejected_by_sink', err.message);
+          metrics.readingsRejected.inc({ reason: 'rejected_by_sink' });
+          deadLetter.write({ reason: 'rejected_by_sink', message: err.message, clientId: identity, topic, payload: record });
           if (waitForSink) done({ action: 'ack', forwarded: false, reason: 'rejected_by_sink' });
           return;
         }

@@ -66,6 +66,8 @@ export async function startKinesisProducer(options: KinesisProducerOptions): Pro
       ? createKplPacker({ maxAggregateBytes: options.aggregationMaxBytes, maxEntryBytes: options.maxRecordBytes })
       : createSinglePacker(),
     groupOf: (deviceId) => shardMap.shardFor(deviceId) ?? '*',
+    // A shard at its byte limit waits until a full aggregate fits instead of sending many small records.
+    minGroupSendBytes: options.aggregation ? options.aggregationMaxBytes : 0,
     rateLimiter: createShardRateLimiter({
       recordsPerSecond: SHARD_MAX_RECORDS_PER_SECOND,
       bytesPerSecond: SHARD_MAX_BYTES_PER_SECOND,
