@@ -11,6 +11,7 @@ import { createSpoolForwarding, type SpoolForwarding } from './bridge/spool-drai
 import { openSpool, type Spool } from './spool/index.js';
 import { createIngest } from './ingest/pipeline.js';
 import { startLocalKinesis, type LocalKinesis } from './local/kinesis-server.js';
+import { startLocalDelivery, type LocalDelivery } from './local/delivery.js';
 import { createLogger, type Logger } from './logger.js';
 import { lockDataDir } from './data-dir-lock.js';
 import { createMetrics, type GatewayMetrics } from './metrics.js';
@@ -31,6 +32,8 @@ export interface Gateway {
   readonly httpPort: number;
   /** The Kinesis endpoint in use; undefined when the SDK resolves AWS's own. */
   readonly kinesisEndpoint: string | undefined;
+  /** The S3 endpoint the delivery runner writes to; undefined without a runner or for AWS's own. */
+  readonly s3Endpoint: string | undefined;
   readonly metrics: GatewayMetrics;
   readonly bridge: Bridge;
   /**
@@ -114,6 +117,31 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps = {}
       { stream: config.stream, status: summary.StreamStatus, shards: summary.OpenShardCount, endpoint: endpoint ?? 'aws' },
       'kinesis stream ready',
     );
+
+    let localDelivery: LocalDelivery | undefined;
+    const delivering = config.delivery === 'on' || (config.delivery === 'auto' && local);
+    if (delivering) {
+      const delivery = await startLocalDelivery({
+        kinesis: controlClient,
+        stream: config.stream,
+        dataDir: config.dataDir,
+        bucket: config.bucket,
+        s3Endpoint: config.s3Endpoint,
+        useAwsS3: !local && config.s3Endpoint === undefined,
+        s3Host: config.localS3Host,
+        s3Port: config.localS3Port,
+        region: clientOptions.region,
+        catalogPath: config.catalog,
+        bufferIntervalS: config.deliveryBufferIntervalS,
+        bufferSizeMB: config.deliveryBufferSizeMb,
+        registry: metrics.registry,
+        logger,
+      });
+      localDelivery = delivery;
+      // Closed before the Kinesis clients and the embedded server it reads from.
+      closers.push(() => delivery.close());
+    }
+
 
     const deadLetter: DeadLetterWriter = createDeadLetterWriter({
       path: join(config.dataDir, 'dead-letter.jsonl'),
@@ -251,6 +279,7 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps = {}
       mqttPort: broker.port,
       httpPort: http.port,
       kinesisEndpoint: endpoint,
+      s3Endpoint: localDelivery?.s3Endpoint,
       metrics,
       bridge,
       async shutdown(timeoutMs = config.shutdownTimeoutMs) {

@@ -15,7 +15,7 @@ describe('graceful shutdown (child process)', () => {
   it('SIGTERM under QoS 1 load from many devices exits 0, and every acknowledged reading is in the stream after a restart', async () => {
     const dir = makeTempDir();
     cleanups.push(() => dir.remove());
-    const args = ['--mode', 'local', '--local-kinesis-port', '0', '--data-dir', dir.path];
+    const args = ['--mode', 'local', '--local-kinesis-port', '0', '--delivery', 'off', '--data-dir', dir.path];
     const first: ChildGateway = await spawnGateway(args);
     cleanups.push(() => first.kill());
 

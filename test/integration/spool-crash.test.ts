@@ -85,7 +85,7 @@ describe('spool mode survives Kinesis outages and gateway crashes (child process
     const dir = makeTempDir();
     cleanups.push(() => dir.remove());
     const kinesisPath = join(dir.path, 'kinesis');
-    const gatewayArgs = ['--mode', 'local', '--ack', 'spool', '--data-dir', join(dir.path, 'gw'), '--local-kinesis-port', '0', '--request-timeout-ms', '2000', '--retry-max-ms', '500'];
+    const gatewayArgs = ['--mode', 'local', '--ack', 'spool', '--data-dir', join(dir.path, 'gw'), '--local-kinesis-port', '0', '--delivery', 'off', '--request-timeout-ms', '2000', '--retry-max-ms', '500'];
     const devices = Array.from({ length: 24 }, (_, i) => `crash-dev-${i}`);
     const next = new Map<string, number>();
     const acked = new Map<string, Set<number>>(devices.map((d) => [d, new Set<number>()]));

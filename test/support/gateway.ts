@@ -15,12 +15,17 @@ export interface TestGateway {
 
 /**
  * Starts a gateway in-process in local mode on free ports with a temporary data directory. `flags` are CLI
- * flags, parsed exactly as `main` parses them.
+ * flags, parsed exactly as `main` parses them (later flags win, so `--delivery on` turns the runner on).
  */
 export async function startTestGateway(flags: string[] = [], env: Record<string, string> = {}): Promise<TestGateway> {
   const dir = makeTempDir();
   const loaded = loadConfig(
-    ['--mode', 'local', '--mqtt-port', '0', '--http-port', '0', '--local-kinesis-port', '0', '--data-dir', dir.path, ...flags],
+    [
+      '--mode', 'local', '--mqtt-port', '0', '--http-port', '0', '--local-kinesis-port', '0', '--local-s3-port', '0',
+      // The delivery runner (S3 side) is on in `npm start`; tests of the Kinesis side leave it off unless they ask.
+      '--delivery', 'off',
+      '--data-dir', dir.path, ...flags,
+    ],
     env,
   );
   if (loaded.kind !== 'config') throw new Error('unexpected --help');

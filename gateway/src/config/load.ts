@@ -122,6 +122,7 @@ const GROUP_TITLES: Record<SettingSpec['group'], string> = {
   kinesis: 'Kinesis',
   local: 'Local mode',
   bridge: 'Batching bridge',
+  delivery: 'Delivery runner (Firehose semantics → S3)',
 };
 
 function accepted(spec: SettingSpec): string {

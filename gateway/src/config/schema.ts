@@ -19,7 +19,7 @@ export interface SettingSpec {
   /** Default as text, so `--help` can print it; `undefined` means "not set". */
   default: string | undefined;
   describe: string;
-  group: 'general' | 'mqtt' | 'http' | 'kinesis' | 'bridge' | 'local';
+  group: 'general' | 'mqtt' | 'http' | 'kinesis' | 'bridge' | 'delivery' | 'local';
 }
 
 const PORT = { type: 'int', min: 0, max: 65535 } as const;
@@ -120,6 +120,45 @@ export const SETTINGS = {
   localKinesisPort: {
     flag: 'local-kinesis-port', env: ['TIDEGATE_LOCAL_KINESIS_PORT'], group: 'local',
     kind: PORT, default: '4567', describe: 'Port of the embedded Kinesis API server.',
+  },
+  delivery: {
+    flag: 'delivery', env: ['TIDEGATE_DELIVERY'], group: 'delivery',
+    kind: { type: 'enum', values: ['auto', 'on', 'off'] }, default: 'auto',
+    describe:
+      'The delivery runner (stream → transform → S3 with Firehose semantics). auto: on in local mode, off in ' +
+      'cloud mode (AWS runs Firehose there); on in cloud mode delivers to real S3 yourself.',
+  },
+  bucket: {
+    flag: 'bucket', env: ['TIDEGATE_BUCKET'], group: 'delivery',
+    kind: { type: 'string', pattern: /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, patternHint: 'an S3 bucket name' },
+    default: 'telemetry-archive', describe: 'Bucket the delivery runner writes to (created in the embedded S3).',
+  },
+  s3Endpoint: {
+    flag: 's3-endpoint', env: ['AWS_ENDPOINT_URL_S3'], group: 'delivery',
+    kind: { type: 'url' }, default: undefined,
+    describe: 'S3 endpoint for the delivery runner; in local mode this replaces the embedded S3 server.',
+  },
+  localS3Host: {
+    flag: 'local-s3-host', env: ['TIDEGATE_LOCAL_S3_HOST'], group: 'local',
+    kind: { type: 'host' }, default: '127.0.0.1', describe: 'Address of the embedded S3 API server.',
+  },
+  localS3Port: {
+    flag: 'local-s3-port', env: ['TIDEGATE_LOCAL_S3_PORT'], group: 'local',
+    kind: PORT, default: '4569', describe: 'Port of the embedded S3 API server.',
+  },
+  catalog: {
+    flag: 'catalog', env: ['TIDEGATE_CATALOG'], group: 'delivery',
+    kind: { type: 'string' }, default: undefined,
+    describe: "Device catalog for the transform (types, sites, thresholds); the bundled transforms/catalog.json when unset.",
+  },
+  deliveryBufferIntervalS: {
+    flag: 'delivery-buffer-interval-s', env: ['TIDEGATE_DELIVERY_BUFFER_INTERVAL_S'], group: 'delivery',
+    kind: { type: 'int', min: 0, max: 900 }, default: '10',
+    describe: "S3 buffering interval hint (Firehose's IntervalInSeconds; AWS defaults to 300).",
+  },
+  deliveryBufferSizeMb: {
+    flag: 'delivery-buffer-size-mb', env: ['TIDEGATE_DELIVERY_BUFFER_SIZE_MB'], group: 'delivery',
+    kind: { type: 'int', min: 1, max: 128 }, default: '5', describe: "S3 buffering size hint (Firehose's SizeInMBs).",
   },
   lingerMs: {
     flag: 'linger-ms', env: ['TIDEGATE_LINGER_MS'], group: 'bridge',

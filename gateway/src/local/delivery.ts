@@ -1,0 +1,99 @@
+import { join } from 'node:path';
+import type { KinesisClient } from '@aws-sdk/client-kinesis';
+import type { Registry } from 'prom-client';
+import bundledCatalog from '../../../transforms/catalog.json' with { type: 'json' };
+import { startDeliveryRunner, type DeliveryRunner } from '../../../transforms/runner/index.js';
+import { createS3Client, LOCAL_S3_CREDENTIALS, startLocalS3, type LocalS3 } from '../../../transforms/s3/index.js';
+import { loadCatalogFile } from '../../../transforms/src/catalog/load.js';
+import { parseCatalog } from '../../../transforms/src/catalog/validate.js';
+import { createTransform } from '../../../transforms/src/transform.js';
+import type { Logger } from '../logger.js';
+
+export interface LocalDeliveryOptions {
+  /** Kinesis client for the runner's reads (standard SDK retries). */
+  kinesis: KinesisClient;
+  stream: string;
+  dataDir: string;
+  bucket: string;
+  /** An S3 endpoint to use instead of the embedded server (the SDK variable AWS_ENDPOINT_URL_S3). */
+  s3Endpoint: string | undefined;
+  /** Use the AWS SDK's default S3 endpoint and credentials (self-hosted delivery to real S3). */
+  useAwsS3: boolean;
+  s3Host: string;
+  s3Port: number;
+  region: string | undefined;
+  /** Catalog file for the transform; the bundled `transforms/catalog.json` when unset. */
+  catalogPath: string | undefined;
+  bufferIntervalS: number;
+  bufferSizeMB: number;
+  registry: Registry;
+  logger: Logger;
+}
+
+export interface LocalDelivery {
+  /** The S3 endpoint objects are written to; undefined for AWS's own. */
+  readonly s3Endpoint: string | undefined;
+  readonly runner: DeliveryRunner;
+  close(): Promise<void>;
+}
+
+/**
+ * The second half of the local pipeline: an embedded S3 API server (bucket created at start) and the delivery
+ * runner with Firehose's semantics, reading the stream and invoking the same transform module the Lambda zip
+ * bundles. What it writes through the S3 API is what Firehose would write.
+ */
+export async function startLocalDelivery(options: LocalDeliveryOptions): Promise<LocalDelivery> {
+  const { logger } = options;
+  let s3Server: LocalS3 | undefined;
+  let endpoint = options.s3Endpoint;
+  if (endpoint === undefined && !options.useAwsS3) {
+    s3Server = await startLocalS3({
+      host: options.s3Host,
+      port: options.s3Port,
+      dir: join(options.dataDir, 's3'),
+      buckets: [options.bucket],
+    });
+    endpoint = s3Server.endpoint;
+  }
+  const s3 = createS3Client({
+    ...(endpoint === undefined ? {} : { endpoint }),
+    ...(options.region === undefined ? {} : { region: options.region }),
+    ...(s3Server === undefined ? {} : { credentials: LOCAL_S3_CREDENTIALS }),
+  });
+  const catalog =
+    options.catalogPath === undefined ? parseCatalog(bundledCatalog, 'bundled catalog.json') : loadCatalogFile(options.catalogPath);
+  try {
+    const runner = await startDeliveryRunner({
+      kinesis: options.kinesis,
+      stream: options.stream,
+      s3,
+      bucket: options.bucket,
+      transform: createTransform({ catalog }),
+      checkpointPath: join(options.dataDir, 'delivery', 'telemetry-to-s3.checkpoint.json'),
+      bufferIntervalS: options.bufferIntervalS,
+      bufferSizeMB: options.bufferSizeMB,
+      registry: options.registry,
+      logger,
+    });
+    logger.info(
+      { deliveryStream: runner.deliveryStreamArn, bucket: options.bucket, s3: endpoint ?? 'aws' },
+      'delivery runner started: stream → transform → S3',
+    );
+    return {
+      s3Endpoint: endpoint,
+      runner,
+      async close() {
+        try {
+          await runner.close();
+        } finally {
+          s3.destroy();
+          await s3Server?.close();
+        }
+      },
+    };
+  } catch (err) {
+    s3.destroy();
+    await s3Server?.close();
+    throw err;
+  }
+}

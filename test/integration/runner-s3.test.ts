@@ -1,0 +1,51 @@
+import { ListBucketsCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { afterEach, describe, expect, it } from 'vitest';
+import { isDeliveryError } from '../../transforms/runner/errors.js';
+import { createS3Client, LOCAL_S3_CREDENTIALS, startLocalS3, type LocalS3 } from '../../transforms/s3/server.js';
+import { getObjectText, listObjects } from '../support/s3.js';
+import { makeTempDir } from '../support/tmp.js';
+
+describe('embedded S3 (s3rver) for the delivery runner', () => {
+  const servers: LocalS3[] = [];
+  let dir: ReturnType<typeof makeTempDir> | undefined;
+  afterEach(async () => {
+    for (const s of servers.splice(0)) await s.close();
+    dir?.remove();
+    dir = undefined;
+  });
+
+  it('creates its buckets, serves path-style SDK calls, and keeps objects across a restart', async () => {
+    dir = makeTempDir('tidegate-s3-');
+    const first = await startLocalS3({ port: 0, dir: dir.path, buckets: ['telemetry-archive', 'other'] });
+    servers.push(first);
+    expect(first.endpoint).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    const client = createS3Client({ endpoint: first.endpoint, region: 'us-east-1', credentials: LOCAL_S3_CREDENTIALS });
+    try {
+      const buckets = (await client.send(new ListBucketsCommand({}))).Buckets?.map((b) => b.Name);
+      expect(buckets?.sort()).toEqual(['other', 'telemetry-archive']);
+      await client.send(new PutObjectCommand({ Bucket: 'telemetry-archive', Key: '2026/11/26/10/a b=c', Body: Buffer.from('x\n') }));
+    } finally {
+      client.destroy();
+    }
+    await first.close();
+    servers.length = 0;
+
+    const second = await startLocalS3({ port: 0, dir: dir.path });
+    servers.push(second);
+    const again = createS3Client({ endpoint: second.endpoint, region: 'us-east-1', credentials: LOCAL_S3_CREDENTIALS });
+    try {
+      expect((await listObjects(again, 'telemetry-archive')).map((o) => o.key)).toEqual(['2026/11/26/10/a b=c']);
+      expect(await getObjectText(again, 'telemetry-archive', '2026/11/26/10/a b=c')).toBe('x\n');
+    } finally {
+      again.destroy();
+    }
+  });
+
+  it('fails to start with TG_ERR_DELIVERY_LISTEN when the port is taken', async () => {
+    dir = makeTempDir('tidegate-s3-');
+    const first = await startLocalS3({ port: 0, dir: dir.path });
+    servers.push(first);
+    const err = await startLocalS3({ port: first.port, dir: dir.path }).catch((e: unknown) => e);
+    expect(isDeliveryError(err, 'TG_ERR_DELIVERY_LISTEN')).toBe(true);
+  });
+});
