@@ -26,15 +26,16 @@ describe('per-shard rate limiter', () => {
     expect(l.available('cold').records).toBe(1000);
   });
 
-  it('halves a throttled shard, empties its bucket, and wins the rate back on success', () => {
+  it('halves a throttled shard, empties its bucket, and wins the rate back over time', () => {
     const { l, advance } = limiter();
     l.onThrottle('hot');
     l.onThrottle('hot');
     expect(l.factors().get('hot')).toBe(0.25);
     expect(l.available('hot').records).toBe(0);
-    advance(1000);
+    advance(1000); // refills at the rate it had at the start of the interval, then recovers by 0.5
     expect(l.available('hot').records).toBeCloseTo(250);
-    for (let i = 0; i < 100; i++) l.onSuccess('hot');
+    expect(l.factors().get('hot')).toBe(0.75);
+    advance(1000);
     expect(l.factors().get('hot')).toBe(1);
     expect(l.factors().get('cold')).toBeUndefined();
   });
@@ -48,6 +49,7 @@ describe('per-shard rate limiter', () => {
 
   it('says when a shard can take the next record, and keeps the bucket deep enough for the largest record', () => {
     const { l, now } = limiter({ headroom: 0.5, minBurstBytes: 1_048_576 });
+    // (full rate: nothing throttled, so no recovery is in play)
     expect(l.available('s').bytes).toBe(1_048_576);
     l.consume('s', 500, 1_048_576);
     // 1 record needs 2 ms at 500 records/s; 100 kB needs ~195 ms at 512 KiB/s.

@@ -350,7 +350,6 @@ export function createBridge(options: BridgeOptions): Bridge {
       metrics.shardEntries.inc({ shard });
       metrics.shardReadings.inc({ shard }, entry.readings.length);
       metrics.shardBytes.inc({ shard }, entry.size);
-      limiter?.onSuccess(entry.groupKey);
       for (const reading of entry.readings) release(reading);
       freeDevices(entry);
       return true;

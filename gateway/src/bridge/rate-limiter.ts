@@ -1,7 +1,8 @@
 /**
  * Per-shard write limits with token buckets (records and bytes), adapted to what the service says: a throttled
- * shard's rate is halved, and each accepted entry wins back a little (AIMD), so a hot shard slows down alone and
- * never triggers a retry storm, while the other shards keep their full rate.
+ * shard's rate is halved, and wins back `recoveryPerSecond` of the full rate per second without throttling
+ * (AIMD over time, not per record: aggregated records are few, so per-record recovery would crawl). A hot shard
+ * slows down alone and never triggers a retry storm, while the other shards keep their full rate.
  */
 export interface ShardRateLimiterOptions {
   /** Records per second per shard at full rate. Kinesis: 1,000. */
@@ -12,6 +13,8 @@ export interface ShardRateLimiterOptions {
   headroom?: number;
   /** Bucket depth in seconds of full rate. Default 1. */
   burstSeconds?: number;
+  /** Share of the full rate a throttled shard wins back per second. Default 0.5. */
+  recoveryPerSecond?: number;
   /** Lowest share of the full rate after throttling. Default 0.05. */
   minFactor?: number;
   /**
@@ -38,7 +41,6 @@ export interface ShardRateLimiter {
   /** When `key` will have at least one record and `bytes` bytes of tokens (ms since epoch of `now`). */
   readyAt(key: string, bytes: number): number;
   onThrottle(key: string): void;
-  onSuccess(key: string): void;
   /** Current share of the full rate per key, for metrics. */
   factors(): Map<string, number>;
 }
@@ -47,6 +49,7 @@ export function createShardRateLimiter(options: ShardRateLimiterOptions): ShardR
   const headroom = options.headroom ?? 1;
   const burst = options.burstSeconds ?? 1;
   const minFactor = options.minFactor ?? 0.05;
+  const recovery = options.recoveryPerSecond ?? 0.5;
   const now = options.now ?? Date.now;
   const rps = options.recordsPerSecond * headroom;
   const bps = options.bytesPerSecond * headroom;
@@ -63,6 +66,7 @@ export function createShardRateLimiter(options: ShardRateLimiterOptions): ShardR
       return b;
     }
     const elapsed = Math.max(0, at - b.at) / 1000;
+    if (b.factor < 1) b.factor = Math.min(1, b.factor + elapsed * recovery);
     b.records = Math.min(depthRecords, b.records + elapsed * rps * b.factor);
     b.bytes = Math.min(depthBytes, b.bytes + elapsed * bps * b.factor);
     b.at = at;
@@ -92,10 +96,6 @@ export function createShardRateLimiter(options: ShardRateLimiterOptions): ShardR
       // What the service refused is gone from its bucket too: start refilling from empty.
       b.records = Math.min(b.records, 0);
       b.bytes = Math.min(b.bytes, 0);
-    },
-    onSuccess(key) {
-      const b = bucket(key);
-      if (b.factor < 1) b.factor = Math.min(1, b.factor + 0.02);
     },
     factors() {
       return new Map([...buckets].map(([k, b]) => [k, b.factor]));

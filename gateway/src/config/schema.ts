@@ -188,8 +188,8 @@ export const SETTINGS = {
   },
   aggregationMaxBytes: {
     flag: 'aggregation-max-bytes', env: ['TIDEGATE_AGGREGATION_MAX_BYTES'], group: 'bridge',
-    kind: { type: 'int', min: 1024, max: 10 * MIB }, default: '51200',
-    describe: 'Largest aggregated record. Two 25 KB PUT payload units; see README for the measurement.',
+    kind: { type: 'int', min: 1024, max: 10 * MIB }, default: '75000',
+    describe: 'Largest aggregated record: exactly three 25 KB PUT payload units; README shows the measurement.',
   },
   shardHeadroomPercent: {
     flag: 'shard-headroom-percent', env: ['TIDEGATE_SHARD_HEADROOM_PERCENT'], group: 'bridge',
