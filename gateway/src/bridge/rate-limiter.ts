@@ -66,9 +66,10 @@ export function createShardRateLimiter(options: ShardRateLimiterOptions): ShardR
       return b;
     }
     const elapsed = Math.max(0, at - b.at) / 1000;
-    if (b.factor < 1) b.factor = Math.min(1, b.factor + elapsed * recovery);
     b.records = Math.min(depthRecords, b.records + elapsed * rps * b.factor);
     b.bytes = Math.min(depthBytes, b.bytes + elapsed * bps * b.factor);
+    // Recovery after the refill: the interval was spent at the rate in force during it.
+    if (b.factor < 1) b.factor = Math.min(1, b.factor + elapsed * recovery);
     b.at = at;
     return b;
   }
