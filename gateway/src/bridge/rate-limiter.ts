@@ -99,7 +99,7 @@ export function createShardRateLimiter(options: ShardRateLimiterOptions): ShardR
       b.bytes = Math.min(b.bytes, 0);
     },
     factors() {
-      return new Map([...buckets].map(([k, b]) => [k, b.factor]));
+      return new Map([...buckets.keys()].map((k) => [k, bucket(k).factor]));
     },
   };
 }
