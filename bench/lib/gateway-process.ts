@@ -1,0 +1,132 @@
+/**
+ * The gateway under test as a separate process (the compiled `dist/` build, as `npm start` runs it, from the
+ * script's own copy: see gateway-build.ts), so that its CPU and memory are measured alone and it never shares a
+ * core with the load generator.
+ */
+import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { trackChild, trackDirectory, untrackDirectory } from './cleanup.js';
+import { gatewayBuild } from './gateway-build.js';
+import { pinnedCommand } from './proc.js';
+
+export interface GatewayProcessOptions {
+  /** Kinesis endpoint (the bench's stub). */
+  kinesisEndpoint: string;
+  stream?: string;
+  /** Extra gateway flags, e.g. ['--aggregation', 'off']. */
+  args?: readonly string[];
+  /** CPU to pin the gateway to; undefined: not pinned. */
+  cpu?: number | undefined;
+  /** Time allowed for startup. Default 30 s. */
+  startTimeoutMs?: number;
+}
+
+export interface LogSummary {
+  /** Log lines by pino level name. */
+  byLevel: Record<string, number>;
+  /** The last warn/error/fatal messages (bounded), for the anomaly report. */
+  notable: string[];
+}
+
+export interface GatewayProcess {
+  readonly pid: number;
+  readonly mqttPort: number;
+  readonly httpPort: number;
+  readonly child: ChildProcess;
+  readonly logs: LogSummary;
+  /** Exit code/signal if the process has ended (a crash during a run shows here). */
+  exitStatus(): string | undefined;
+  /** SIGTERM, then SIGKILL after `graceMs` (default 3 s); removes the data directory. */
+  stop(graceMs?: number): Promise<void>;
+}
+
+const LEVELS: Record<number, string> = { 10: 'trace', 20: 'debug', 30: 'info', 40: 'warn', 50: 'error', 60: 'fatal' };
+const MAX_NOTABLE = 20;
+
+export async function startGatewayProcess(options: GatewayProcessOptions): Promise<GatewayProcess> {
+  const build = gatewayBuild();
+  const dataDir = mkdtempSync(join(tmpdir(), 'tidegate-bench-'));
+  trackDirectory(dataDir);
+  // Local mode starts the Firehose-style delivery runner (a consumer of the stream, on a fixed S3 port) where the
+  // build has one; it is not part of the producer path measured here, so it is off unless a script turns it on.
+  const optional = [
+    ...(build.supports('delivery') ? ['--delivery', 'off'] : []),
+    ...(build.supports('local-s3-port') ? ['--local-s3-port', '0'] : []),
+  ];
+  const args = [
+    build.main, '--mode', 'local', '--kinesis-endpoint', options.kinesisEndpoint, '--stream', options.stream ?? 'telemetry',
+    '--mqtt-port', '0', '--http-port', '0', '--data-dir', dataDir, '--log-level', 'info', ...optional, ...(options.args ?? []),
+  ];
+  const [cmd, ...rest] = pinnedCommand(options.cpu, [process.execPath, ...args]);
+  // Only PATH: no AWS_* variables, so local mode uses its static local credentials.
+  const child = spawn(cmd as string, rest, { env: { PATH: process.env['PATH'] ?? '' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  trackChild(child);
+  const logs: LogSummary = { byLevel: {}, notable: [] };
+  let stderr = '';
+  child.stderr?.on('data', (d: Buffer) => {
+    stderr = (stderr + d.toString()).slice(-4000);
+  });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+
+  const started = new Promise<Record<string, unknown>>((resolve, reject) => {
+    let buffer = '';
+    // Keep reading stdout for the whole run: a full pipe would block the gateway's logger.
+    child.stdout?.on('data', (d: Buffer) => {
+      buffer += d.toString();
+      let nl: number;
+      while ((nl = buffer.indexOf('\n')) !== -1) {
+        const line = buffer.slice(0, nl);
+        buffer = buffer.slice(nl + 1);
+        let entry: Record<string, unknown>;
+        try {
+          entry = JSON.parse(line) as Record<string, unknown>;
+        } catch {
+          continue;
+        }
+        const level = LEVELS[Number(entry['level'])] ?? String(entry['level']);
+        logs.byLevel[level] = (logs.byLevel[level] ?? 0) + 1;
+        const msg = String(entry['msg'] ?? '');
+        if (Number(entry['level']) >= 40) {
+          logs.notable.push(`${level}: ${msg}`);
+          if (logs.notable.length > MAX_NOTABLE) logs.notable.shift();
+        }
+        if (msg.startsWith('tidegate started')) resolve(entry);
+      }
+    });
+    void exited.then(() => reject(new Error(`gateway exited (${child.exitCode ?? child.signalCode}) before starting: ${stderr}`)));
+    const timer = setTimeout(() => reject(new Error('gateway did not start in time')), options.startTimeoutMs ?? 30_000);
+    timer.unref();
+  });
+
+  const stop = async (graceMs = 3_000): Promise<void> => {
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+      await exited;
+      clearTimeout(timer);
+    }
+    rmSync(dataDir, { recursive: true, force: true });
+    untrackDirectory(dataDir);
+  };
+
+  let start: Record<string, unknown>;
+  try {
+    start = await started;
+  } catch (err) {
+    await stop(0);
+    throw err;
+  }
+  const port = (hostPort: unknown): number => Number(String(hostPort).split(':').pop());
+  return {
+    pid: child.pid as number,
+    mqttPort: port(start['mqtt']),
+    httpPort: port(start['http']),
+    child,
+    logs,
+    exitStatus: () => (child.exitCode !== null ? `exit ${child.exitCode}` : child.signalCode !== null ? `signal ${child.signalCode}` : undefined),
+    stop,
+  };
+}

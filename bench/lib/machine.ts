@@ -1,0 +1,45 @@
+/** What the numbers were measured on; printed at the top of every benchmark and included in its JSON. */
+import { readFileSync } from 'node:fs';
+import { availableParallelism, cpus, loadavg, totalmem } from 'node:os';
+
+export interface MachineInfo {
+  cpuModel: string;
+  cores: number;
+  node: string;
+  platform: string;
+  totalMemoryGiB: number;
+  /** 1-minute load average before the run; high values mean other work skewed the numbers. */
+  loadAverage1m: number;
+  pinned: boolean;
+  date: string;
+}
+
+function cpuModel(): string {
+  const fromOs = cpus()[0]?.model?.trim();
+  if (fromOs !== undefined && fromOs !== '') return fromOs;
+  try {
+    return /^model name\s*:\s*(.+)$/m.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1]?.trim() ?? 'unknown';
+  } catch {
+    return 'unknown';
+  }
+}
+
+export function machineInfo(pinned: boolean): MachineInfo {
+  return {
+    cpuModel: cpuModel(),
+    cores: availableParallelism(),
+    node: process.version,
+    platform: `${process.platform}-${process.arch}`,
+    totalMemoryGiB: Math.round((totalmem() / 2 ** 30) * 10) / 10,
+    loadAverage1m: Math.round((loadavg()[0] ?? 0) * 100) / 100,
+    pinned,
+    date: new Date().toISOString(),
+  };
+}
+
+export function describeMachine(m: MachineInfo): string {
+  return (
+    `machine: ${m.cpuModel}, ${m.cores} cores, ${m.totalMemoryGiB} GiB, node ${m.node} (${m.platform}), ` +
+    `load avg ${m.loadAverage1m}, ${m.pinned ? 'subject pinned to CPU 0, generator + stub to CPU 1' : 'not pinned'}, ${m.date}`
+  );
+}
