@@ -124,9 +124,10 @@ describe('retries and ordering under injected Kinesis faults', () => {
 
   it('keeps order and loses nothing when shards throttle like AWS', async () => {
     // Far below the real 1 MiB/s, so the gateway's own per-shard limiter (which aims at the real limits) runs into
-    // the endpoint's throttling and has to adapt.
+    // the endpoint's throttling and has to adapt. The bucket still holds one full aggregate (75,000 bytes by
+    // default), as AWS's 1 MiB bucket holds any valid record.
     const { acked, stored } = await drive('throttled', 40, 100, (ep) =>
-      ep.throttle({ recordsPerSecond: 1000, bytesPerSecond: 64 * 1024, burstSeconds: 1 }),
+      ep.throttle({ recordsPerSecond: 1000, bytesPerSecond: 128 * 1024, burstSeconds: 1 }),
     );
     expect(endpoint.stats().entriesFailed['ProvisionedThroughputExceededException'] ?? 0).toBeGreaterThan(0);
     expectComplete(acked, stored, 100, false);
