@@ -1,0 +1,77 @@
+/**
+ * `--ack kinesis` vs `--ack spool`: the same QoS 1 load from many devices through the gateway (child process,
+ * pinned) into a 16-shard stub Kinesis endpoint; acknowledged readings/s and publish→PUBACK p50/p99 in each mode,
+ * median over runs. Run "npm run build" first: npx tsx bench/ack-modes.ts [--runs N] [--duration-ms N] [--quick]
+ */
+import { parseArgs } from 'node:util';
+import { runScript } from './lib/cleanup.js';
+import { runThroughGateway } from './lib/gateway-run.js';
+import { describeMachine, machineInfo } from './lib/machine.js';
+import { startStub } from './lib/stub.js';
+import { formatNumber, printTable } from './lib/table.js';
+
+const HELP = `Usage: npx tsx bench/ack-modes.ts [options]
+
+  --runs N          runs per mode (default 3, quick 1)
+  --duration-ms N   sending time per run (default 5000, quick 1500)
+  --devices N       QoS 1 connections, window 50 each (default 200)
+  --rate R          readings/s per device; 0 = as fast as acknowledged (default 0)
+  --quick           short runs
+  --help            this text`;
+
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)] ?? Number.NaN;
+};
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      runs: { type: 'string' }, 'duration-ms': { type: 'string' }, devices: { type: 'string', default: '200' }, rate: { type: 'string', default: '0' },
+      quick: { type: 'boolean', default: false }, help: { type: 'boolean', default: false },
+    },
+  });
+  if (values.help) {
+    process.stdout.write(HELP + '\n');
+    return;
+  }
+  const runs = Number(values.runs ?? (values.quick ? 1 : 3));
+  const durationMs = Number(values['duration-ms'] ?? (values.quick ? 1500 : 5000));
+  const devices = Number(values.devices);
+  const rate = Number(values.rate);
+  const pinned = true;
+  process.stdout.write(`${describeMachine(machineInfo(pinned))}\n${devices} devices, QoS 1 window 50, ${rate > 0 ? `${rate} readings/s each` : 'as fast as acknowledged'}, 200-byte payloads, 16 shards, ${runs} run(s) × ${durationMs} ms per mode\n`);
+  const rows: (string | number)[][] = [];
+  const summary: Record<string, unknown> = {};
+  for (const mode of ['kinesis', 'spool'] as const) {
+    const rates: number[] = [];
+    const p50s: number[] = [];
+    const p99s: number[] = [];
+    for (let run = 0; run < runs; run++) {
+      const stub = await startStub({ shards: 16, retain: false });
+      try {
+        const r = await runThroughGateway({
+          kinesisEndpoint: stub.url,
+          gatewayArgs: ['--shards', '16', '--ack', mode],
+          cpu: 0,
+          load: {
+            connections: devices, qos: 1, inflight: 50, durationMs, payloadBytes: 200, clientIdPrefix: `ack-${mode}-`,
+            ...(rate > 0 ? { ratePerConnection: rate } : {}),
+          },
+        });
+        rates.push(r.load.throughputPerSec);
+        p50s.push(r.load.latencyMs?.p50 ?? Number.NaN);
+        p99s.push(r.load.latencyMs?.p99 ?? Number.NaN);
+        process.stdout.write(`  ${mode} run ${run + 1}: ${formatNumber(Math.round(r.load.throughputPerSec))} acked/s, p50 ${r.load.latencyMs?.p50.toFixed(1)} ms, p99 ${r.load.latencyMs?.p99.toFixed(1)} ms, gateway CPU ${r.cpuPercent?.toFixed(0)}%\n`);
+      } finally {
+        await stub.close();
+      }
+    }
+    rows.push([mode, formatNumber(Math.round(median(rates))), median(p50s).toFixed(1), median(p99s).toFixed(1)]);
+    summary[mode] = { ackedPerSec: median(rates), p50Ms: median(p50s), p99Ms: median(p99s) };
+  }
+  printTable('Acknowledgement modes (median)', ['--ack', 'acked/s', 'p50 ms', 'p99 ms'], rows);
+  process.stdout.write(JSON.stringify({ bench: 'ack-modes', devices, rate, durationMs, runs, results: summary }) + '\n');
+}
+
+void runScript(main);
