@@ -2,12 +2,10 @@ import { PutRecordCommand, PutRecordsCommand, type KinesisClient } from '@aws-sd
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { encodeAggregate } from '../../gateway/src/kpl/index.js';
-import { startLocalKinesis, type LocalKinesis } from '../../gateway/src/local/kinesis-server.js';
-import { createKinesisClient } from '../../gateway/src/sinks/kinesis/client.js';
-import { ensureStream } from '../../gateway/src/sinks/kinesis/stream.js';
+import { FAST_RUNNER_OPTIONS, startRunnerStack, type RunnerStack } from '../support/runner-stack.js';
 import { startDeliveryRunner, type DeliveryRunner, type DeliveryRunnerOptions, type DeliveryTransform } from '../../transforms/runner/index.js';
 import { createTransform, loadCatalogFile } from '../../transforms/src/handler.js';
-import { listObjects, readLines, startTestS3, TEST_BUCKET, waitForLines, type TestS3 } from '../support/s3.js';
+import { listObjects, readLines, TEST_BUCKET, waitForLines, type TestS3 } from '../support/s3.js';
 
 const CATALOG = loadCatalogFile(new URL('../../transforms/catalog.json', import.meta.url).pathname);
 const LAMBDA_ARN = 'arn:aws:lambda:us-east-1:000000000000:function:tidegate-transform';
@@ -27,35 +25,27 @@ const reading = (deviceId: string, seq: number): Buffer =>
   Buffer.from(JSON.stringify({ deviceId, epoch: 1, seq, receivedAt: Date.now(), reading: { temperature: 20, humidity: 50, battery: 3.7 } }));
 
 describe('delivery runner error output (reference §3.3, §3.4)', () => {
-  let kinesisServer: LocalKinesis | undefined;
-  let kinesis: KinesisClient | undefined;
-  let s3: TestS3 | undefined;
+  let stack: RunnerStack | undefined;
   let runner: DeliveryRunner | undefined;
   afterEach(async () => {
     await runner?.close();
-    kinesis?.destroy();
-    await s3?.stop();
-    await kinesisServer?.close();
-    runner = kinesis = s3 = kinesisServer = undefined;
+    await stack?.close();
+    runner = stack = undefined;
   });
 
   async function setup(
     overrides: Partial<DeliveryRunnerOptions>,
     wrapS3: (client: S3Client) => S3Client = (c) => c,
   ): Promise<{ kinesis: KinesisClient; s3: TestS3 }> {
-    kinesisServer = await startLocalKinesis({ port: 0 });
-    kinesis = createKinesisClient({ endpoint: kinesisServer.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'l', secretAccessKey: 'l' } });
-    await ensureStream({ client: kinesis, stream: 'telemetry', shardCount: 2, create: true });
-    s3 = await startTestS3();
+    stack = await startRunnerStack();
+    const { kinesis, s3 } = stack;
     runner = await startDeliveryRunner({
       kinesis,
       stream: 'telemetry',
       s3: wrapS3(s3.client),
       bucket: TEST_BUCKET,
       lambdaArn: LAMBDA_ARN,
-      pollIntervalMs: 100,
-      processorBufferIntervalS: 0.1,
-      bufferIntervalS: 0.3,
+      ...FAST_RUNNER_OPTIONS,
       invocationRetryDelayMs: 10,
       ...overrides,
     });

@@ -1,11 +1,9 @@
 import { PutRecordsCommand, type KinesisClient } from '@aws-sdk/client-kinesis';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startLocalKinesis, type LocalKinesis } from '../../gateway/src/local/kinesis-server.js';
-import { createKinesisClient } from '../../gateway/src/sinks/kinesis/client.js';
-import { ensureStream } from '../../gateway/src/sinks/kinesis/stream.js';
+import { FAST_RUNNER_OPTIONS, startRunnerStack, type RunnerStack } from '../support/runner-stack.js';
 import { startDeliveryRunner, type DeliveryRunner, type DeliveryRunnerOptions, type DeliveryTransform } from '../../transforms/runner/index.js';
 import { createTransform, loadCatalogFile } from '../../transforms/src/handler.js';
-import { getObjectText, listObjects, readLines, startTestS3, TEST_BUCKET, waitFor, waitForLines, type TestS3 } from '../support/s3.js';
+import { getObjectText, listObjects, readLines, TEST_BUCKET, waitFor, waitForLines, type TestS3 } from '../support/s3.js';
 
 const CATALOG = loadCatalogFile(new URL('../../transforms/catalog.json', import.meta.url).pathname);
 const RECEIVED_AT = Date.UTC(2026, 10, 26, 10, 30);
@@ -25,32 +23,24 @@ const entries = (n: number) =>
   );
 
 describe('delivery runner dynamic partitioning (!{partitionKeyFromLambda:…})', () => {
-  let kinesisServer: LocalKinesis | undefined;
-  let kinesis: KinesisClient | undefined;
-  let s3: TestS3 | undefined;
+  let stack: RunnerStack | undefined;
   let runner: DeliveryRunner | undefined;
   afterEach(async () => {
     await runner?.close();
-    kinesis?.destroy();
-    await s3?.stop();
-    await kinesisServer?.close();
-    runner = kinesis = s3 = kinesisServer = undefined;
+    await stack?.close();
+    runner = stack = undefined;
   });
 
   async function setup(overrides: Partial<DeliveryRunnerOptions>): Promise<{ kinesis: KinesisClient; s3: TestS3; runner: DeliveryRunner }> {
-    kinesisServer = await startLocalKinesis({ port: 0 });
-    kinesis = createKinesisClient({ endpoint: kinesisServer.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'l', secretAccessKey: 'l' } });
-    await ensureStream({ client: kinesis, stream: 'telemetry', shardCount: 2, create: true });
-    s3 = await startTestS3();
+    stack = await startRunnerStack();
+    const { kinesis, s3 } = stack;
     runner = await startDeliveryRunner({
       kinesis,
       stream: 'telemetry',
       s3: s3.client,
       bucket: TEST_BUCKET,
       transform: createTransform({ catalog: CATALOG }),
-      pollIntervalMs: 100,
-      processorBufferIntervalS: 0.1,
-      bufferIntervalS: 0.3,
+      ...FAST_RUNNER_OPTIONS,
       ...overrides,
     });
     return { kinesis, s3, runner };
