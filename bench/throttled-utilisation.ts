@@ -48,11 +48,12 @@ async function main(): Promise<void> {
   const machine = machineInfo(pinnable);
   machine.pinned = pinnable && pinSelf(1);
   // Snapshot the build now: every run of this script measures the same gateway even if dist/ is rebuilt meanwhile.
-  const build = gatewayBuild().info;
+  const gateway = gatewayBuild();
+  const build = gateway.info;
   process.stdout.write(`${describeMachine(machine)}\n${describeBuild(build)}\n`);
   process.stdout.write(
     `${devices} devices, QoS 1 window ${inflight}, payload ${payloadBytes} B, ${durationMs} ms sending, gateway defaults ` +
-      `(aggregation on, 51200 B); stub: ${SHARDS} shards × (1,000 records/s, 1 MiB/s, 1 s burst), retain: true\n`,
+      `(aggregation ${gateway.defaultOf('aggregation') ?? 'on'}, ${gateway.defaultOf('aggregation-max-bytes') ?? '?'} B); stub: ${SHARDS} shards × (1,000 records/s, 1 MiB/s, 1 s burst), retain: true\n`,
   );
 
   const x = await runThrottled({
