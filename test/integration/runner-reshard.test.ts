@@ -1,12 +1,10 @@
 import { DescribeStreamSummaryCommand, PutRecordsCommand, SplitShardCommand, type KinesisClient } from '@aws-sdk/client-kinesis';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startLocalKinesis, type LocalKinesis } from '../../gateway/src/local/kinesis-server.js';
-import { createKinesisClient } from '../../gateway/src/sinks/kinesis/client.js';
-import { ensureStream } from '../../gateway/src/sinks/kinesis/stream.js';
+import { FAST_RUNNER_OPTIONS, startRunnerStack, type RunnerStack } from '../support/runner-stack.js';
 import { startDeliveryRunner, type DeliveryRunner, type DeliveryRunnerOptions } from '../../transforms/runner/index.js';
 import { createTransform, loadCatalogFile } from '../../transforms/src/handler.js';
 import { listShards } from '../support/kinesis.js';
-import { listObjects, readLines, startTestS3, TEST_BUCKET, waitFor, type TestS3 } from '../support/s3.js';
+import { listObjects, readLines, TEST_BUCKET, waitFor, type TestS3 } from '../support/s3.js';
 
 const CATALOG = loadCatalogFile(new URL('../../transforms/catalog.json', import.meta.url).pathname);
 const DEVICES = Array.from({ length: 6 }, (_, i) => `sim-env-sensor-${String(i).padStart(4, '0')}`);
@@ -19,16 +17,14 @@ interface Line {
 }
 
 describe('delivery runner follows reshards', () => {
-  let kinesisServer: LocalKinesis | undefined;
+  let stack: RunnerStack | undefined;
   let kinesis: KinesisClient | undefined;
   let s3: TestS3 | undefined;
   const runners: DeliveryRunner[] = [];
   afterEach(async () => {
     for (const r of runners.splice(0)) await r.close();
-    kinesis?.destroy();
-    await s3?.stop();
-    await kinesisServer?.close();
-    kinesis = s3 = kinesisServer = undefined;
+    await stack?.close();
+    kinesis = s3 = stack = undefined;
   });
 
   async function start(options: Partial<DeliveryRunnerOptions>): Promise<DeliveryRunner> {
@@ -38,9 +34,7 @@ describe('delivery runner follows reshards', () => {
       s3: (s3 as TestS3).client,
       bucket: TEST_BUCKET,
       transform: createTransform({ catalog: CATALOG }),
-      pollIntervalMs: 100,
-      processorBufferIntervalS: 0.1,
-      bufferIntervalS: 0.3,
+      ...FAST_RUNNER_OPTIONS,
       ...options,
     });
     runners.push(runner);
@@ -55,10 +49,8 @@ describe('delivery runner follows reshards', () => {
   }
 
   it('a split shard is read to its end, then its children; every key stays in order', async () => {
-    kinesisServer = await startLocalKinesis({ port: 0 });
-    kinesis = createKinesisClient({ endpoint: kinesisServer.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'l', secretAccessKey: 'l' } });
-    await ensureStream({ client: kinesis, stream: 'telemetry', shardCount: 1, create: true });
-    s3 = await startTestS3();
+    stack = await startRunnerStack(1);
+    ({ kinesis, s3 } = stack);
 
     // Runner A is live across the split.
     const live = await start({ prefix: 'live/', shardDiscoveryIntervalMs: 200 });

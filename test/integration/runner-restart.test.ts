@@ -4,14 +4,12 @@ import { PutRecordsCommand, type KinesisClient } from '@aws-sdk/client-kinesis';
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { encodeAggregate } from '../../gateway/src/kpl/index.js';
-import { startLocalKinesis, type LocalKinesis } from '../../gateway/src/local/kinesis-server.js';
-import { createKinesisClient } from '../../gateway/src/sinks/kinesis/client.js';
-import { ensureStream } from '../../gateway/src/sinks/kinesis/stream.js';
 import type { CheckpointState } from '../../transforms/runner/checkpoint.js';
+import { FAST_RUNNER_OPTIONS, startRunnerStack, type RunnerStack } from '../support/runner-stack.js';
 import { startDeliveryRunner, type DeliveryRunner, type DeliveryRunnerOptions } from '../../transforms/runner/index.js';
 import { createTransform, loadCatalogFile } from '../../transforms/src/handler.js';
 import { listShards, owningShard } from '../support/kinesis.js';
-import { readLines, startTestS3, TEST_BUCKET, waitFor, type TestS3 } from '../support/s3.js';
+import { readLines, TEST_BUCKET, waitFor, type TestS3 } from '../support/s3.js';
 import { makeTempDir } from '../support/tmp.js';
 
 const CATALOG = loadCatalogFile(new URL('../../transforms/catalog.json', import.meta.url).pathname);
@@ -46,25 +44,21 @@ interface Line {
 const idOf = (l: Line): string => `${l.deviceId}#${l.seq}`;
 
 describe('delivery runner restarts (at-least-once checkpoints)', () => {
-  let kinesisServer: LocalKinesis | undefined;
+  let stack: RunnerStack | undefined;
   let kinesis: KinesisClient | undefined;
   let s3: TestS3 | undefined;
   let dir: ReturnType<typeof makeTempDir> | undefined;
   const runners: DeliveryRunner[] = [];
   afterEach(async () => {
     for (const r of runners.splice(0)) await r.close();
-    kinesis?.destroy();
-    await s3?.stop();
-    await kinesisServer?.close();
+    await stack?.close();
     dir?.remove();
-    kinesis = s3 = kinesisServer = dir = undefined;
+    kinesis = s3 = stack = dir = undefined;
   });
 
   async function setup(): Promise<{ kinesis: KinesisClient; s3: TestS3; checkpointPath: string }> {
-    kinesisServer = await startLocalKinesis({ port: 0 });
-    kinesis = createKinesisClient({ endpoint: kinesisServer.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'l', secretAccessKey: 'l' } });
-    await ensureStream({ client: kinesis, stream: 'telemetry', shardCount: 2, create: true });
-    s3 = await startTestS3();
+    stack = await startRunnerStack(2);
+    ({ kinesis, s3 } = stack);
     dir = makeTempDir();
     return { kinesis, s3, checkpointPath: join(dir.path, 'delivery', 'telemetry-to-s3.checkpoint.json') };
   }
@@ -75,9 +69,7 @@ describe('delivery runner restarts (at-least-once checkpoints)', () => {
       stream: 'telemetry',
       bucket: TEST_BUCKET,
       transform: createTransform({ catalog: CATALOG }),
-      pollIntervalMs: 100,
-      processorBufferIntervalS: 0.1,
-      bufferIntervalS: 0.3,
+      ...FAST_RUNNER_OPTIONS,
       ...options,
     });
     runners.push(runner);
@@ -177,25 +169,21 @@ describe('delivery runner restarts (at-least-once checkpoints)', () => {
 });
 
 describe("startingPosition 'LATEST' (AWS: LATEST as of the delivery stream's creation, §4.1)", () => {
-  let kinesisServer: LocalKinesis | undefined;
+  let stack: RunnerStack | undefined;
   let kinesis: KinesisClient | undefined;
   let s3: TestS3 | undefined;
   let dir: ReturnType<typeof makeTempDir> | undefined;
   const runners: DeliveryRunner[] = [];
   afterEach(async () => {
     for (const r of runners.splice(0)) await r.close();
-    kinesis?.destroy();
-    await s3?.stop();
-    await kinesisServer?.close();
+    await stack?.close();
     dir?.remove();
-    kinesis = s3 = kinesisServer = dir = undefined;
+    kinesis = s3 = stack = dir = undefined;
   });
 
   it('skips what was written before the first start, delivers what arrived since, also across a restart', async () => {
-    kinesisServer = await startLocalKinesis({ port: 0 });
-    kinesis = createKinesisClient({ endpoint: kinesisServer.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'l', secretAccessKey: 'l' } });
-    await ensureStream({ client: kinesis, stream: 'telemetry', shardCount: 2, create: true });
-    s3 = await startTestS3();
+    stack = await startRunnerStack(2);
+    ({ kinesis, s3 } = stack);
     dir = makeTempDir();
     const checkpointPath = join(dir.path, 'cp.json');
     const shards = await listShards(kinesis, 'telemetry');
