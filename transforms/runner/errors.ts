@@ -18,6 +18,8 @@ export const DELIVERY_ERROR_CODES = {
   TG_ERR_DELIVERY_S3: { retriable: true },
   /** The embedded S3 server could not start (address in use, data directory not writable). */
   TG_ERR_DELIVERY_LISTEN: { retriable: false },
+  /** The Direct PUT intake's durable buffer (its spool) cannot be opened. */
+  TG_ERR_DELIVERY_INTAKE: { retriable: false },
   /** `flush()` was called after `close()`. */
   TG_ERR_DELIVERY_CLOSED: { retriable: false },
 } as const;

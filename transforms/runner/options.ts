@@ -19,7 +19,8 @@ import {
 import type { Compression } from './object-key.js';
 import { DEFAULT_ERROR_OUTPUT_PREFIX } from './prefix.js';
 
-export interface DeliveryRunnerOptions {
+/** A delivery stream with a Kinesis data stream as its source. */
+export interface DeliveryRunnerOptions extends DeliveryOptions {
   // ── source ──
   /** Kinesis client (use `createKinesisClient` from gateway/src/sinks/kinesis/client.ts: HTTP/1.1 keep-alive). */
   kinesis: KinesisClient;
@@ -37,7 +38,10 @@ export interface DeliveryRunnerOptions {
   shardDiscoveryIntervalMs?: number;
   /** Checkpoint JSON file (e.g. `<data dir>/delivery/telemetry-to-s3.checkpoint.json`). Default: none, in memory. */
   checkpointPath?: string;
+}
 
+/** What every delivery stream has, whatever its source: identity, processor (Lambda), S3 destination, lifecycle. */
+export interface DeliveryOptions {
   // ── delivery stream ──
   /** Default `'telemetry-to-s3'`; part of every object name. */
   deliveryStreamName?: string;
@@ -147,6 +151,16 @@ function checkNumber(setting: string, value: number, min: number, max: number, o
 export function checkOptions(o: DeliveryRunnerOptions): void {
   const d = DEFAULT_DELIVERY_RUNNER_OPTIONS;
   if (typeof o.stream !== 'string' || o.stream === '') throw configError('stream', 'a stream name or ARN is required');
+  checkNumber('pollIntervalMs', o.pollIntervalMs ?? d.pollIntervalMs, 1, 600_000);
+  checkNumber('shardDiscoveryIntervalMs', o.shardDiscoveryIntervalMs ?? d.shardDiscoveryIntervalMs, 10, 3_600_000);
+  const start = o.startingPosition ?? d.startingPosition;
+  if (start !== 'TRIM_HORIZON' && start !== 'LATEST') throw configError('startingPosition', `"${String(start)}" is not TRIM_HORIZON or LATEST`);
+  checkDeliveryOptions(o);
+}
+
+/** Checks the options every delivery stream has, whatever its source (Kinesis stream or Direct PUT). */
+export function checkDeliveryOptions(o: DeliveryOptions): void {
+  const d = DEFAULT_DELIVERY_RUNNER_OPTIONS;
   if (typeof o.bucket !== 'string' || o.bucket === '') throw configError('bucket', 'a bucket is required');
   const name = o.deliveryStreamName ?? d.deliveryStreamName;
   // CreateDeliveryStream: DeliveryStreamName is 1–64 characters of [a-zA-Z0-9_.-].
@@ -159,8 +173,6 @@ export function checkOptions(o: DeliveryRunnerOptions): void {
   checkNumber('processorBufferIntervalS', o.processorBufferIntervalS ?? d.processorBufferIntervalS, 0, MAX_PROCESSOR_BUFFER_INTERVAL_S);
   checkNumber('bufferSizeMB', o.bufferSizeMB ?? d.bufferSizeMB, 0, MAX_BUFFER_SIZE_MB, { minExclusive: true });
   checkNumber('bufferIntervalS', o.bufferIntervalS ?? d.bufferIntervalS, 0, MAX_BUFFER_INTERVAL_S);
-  checkNumber('pollIntervalMs', o.pollIntervalMs ?? d.pollIntervalMs, 1, 600_000);
-  checkNumber('shardDiscoveryIntervalMs', o.shardDiscoveryIntervalMs ?? d.shardDiscoveryIntervalMs, 10, 3_600_000);
   checkNumber('maxConcurrentUploads', o.maxConcurrentUploads ?? d.maxConcurrentUploads, 1, 64, { integer: true });
   checkNumber('maxBufferedMB', o.maxBufferedMB ?? d.maxBufferedMB, 0, 16_384, { minExclusive: true });
   checkNumber('requestTimeoutMs', o.requestTimeoutMs ?? d.requestTimeoutMs, 1, 600_000);
@@ -169,7 +181,5 @@ export function checkOptions(o: DeliveryRunnerOptions): void {
   checkNumber('closeTimeoutMs', o.closeTimeoutMs ?? d.closeTimeoutMs, 0, 3_600_000);
   const compression = o.compression ?? d.compression;
   if (compression !== 'UNCOMPRESSED' && compression !== 'GZIP') throw configError('compression', `"${String(compression)}" is not UNCOMPRESSED or GZIP`);
-  const start = o.startingPosition ?? d.startingPosition;
-  if (start !== 'TRIM_HORIZON' && start !== 'LATEST') throw configError('startingPosition', `"${String(start)}" is not TRIM_HORIZON or LATEST`);
   if (o.transform !== undefined && typeof o.transform !== 'function') throw configError('transform', 'must be a function');
 }

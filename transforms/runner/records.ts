@@ -5,6 +5,12 @@
 import type { ProgressEntry } from './progress.js';
 
 export interface SourceRecord {
+  /**
+   * A record put to a Direct PUT delivery stream (PutRecord/PutRecordBatch) rather than read from a Kinesis
+   * stream: its `sequenceNumber` is the record id PutRecordBatch answered with, it has no shard, and its event
+   * entry carries no `kinesisRecordMetadata` (reference §3.2).
+   */
+  readonly directPut?: boolean;
   readonly shardId: string;
   readonly sequenceNumber: string;
   /** Position inside its KPL aggregate; 0 for a record that was not aggregated (§3.2: an integer). */
@@ -15,15 +21,16 @@ export interface SourceRecord {
   readonly arrival: number;
   /** The user record's bytes, as produced (before any transform). */
   readonly data: Buffer;
-  /** The checkpoint slot this record completes once it is in S3 or dropped. */
-  readonly entry: ProgressEntry;
+  /** The checkpoint slot this record completes once it is in S3 or dropped (Kinesis source only). */
+  readonly entry?: ProgressEntry;
 }
 
 /**
  * Opaque, unique record id: the sequence number (unique within a stream, §1.3) followed by the subsequence number
  * in 8 digits (an aggregate of at most 10 MiB cannot hold 10^8 records), digits only like AWS's own ids (§3.2).
  */
-export function recordIdOf(r: Pick<SourceRecord, 'sequenceNumber' | 'subsequenceNumber'>): string {
+export function recordIdOf(r: Pick<SourceRecord, 'sequenceNumber' | 'subsequenceNumber' | 'directPut'>): string {
+  if (r.directPut === true) return r.sequenceNumber;
   return r.sequenceNumber + String(r.subsequenceNumber).padStart(8, '0');
 }
 
@@ -40,7 +47,8 @@ export interface DeliveryTransformEventRecord {
   approximateArrivalTimestamp: number;
   /** Base64 of one user record (already deaggregated, §2). */
   data: string;
-  kinesisRecordMetadata: KinesisRecordMetadata;
+  /** Only with a Kinesis stream as the source. */
+  kinesisRecordMetadata?: KinesisRecordMetadata;
 }
 
 /**
@@ -50,12 +58,14 @@ export interface DeliveryTransformEventRecord {
 export interface DeliveryTransformEvent {
   invocationId: string;
   deliveryStreamArn: string;
-  sourceKinesisStreamArn: string;
+  /** Absent for a Direct PUT delivery stream. */
+  sourceKinesisStreamArn?: string;
   region: string;
   records: DeliveryTransformEventRecord[];
 }
 
 export function eventRecord(r: SourceRecord, recordId: string): DeliveryTransformEventRecord {
+  if (r.directPut === true) return { recordId, approximateArrivalTimestamp: r.arrival, data: r.data.toString('base64') };
   return {
     recordId,
     approximateArrivalTimestamp: r.arrival,

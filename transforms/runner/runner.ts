@@ -13,14 +13,11 @@ import { pino, type Logger } from 'pino';
 import { createCheckpointWriter, saveCheckpoint, type CheckpointState } from './checkpoint.js';
 import { DeliveryError } from './errors.js';
 import { createIntake } from './intake.js';
-import { MIB } from './limits.js';
 import { createDeliveryMetrics, type DeliveryMetrics } from './metrics.js';
 import { checkOptions, DEFAULT_DELIVERY_RUNNER_OPTIONS, type DeliveryRunnerOptions } from './options.js';
 import { compilePrefix } from './prefix.js';
-import { createProcessor, type Processor } from './processor.js';
+import { createDeliveryPipeline } from './pipeline.js';
 import type { ShardPosition } from './progress.js';
-import type { SourceRecord } from './records.js';
-import { createS3Writer } from './s3-writer.js';
 import { describeSource, loadMatchingCheckpoint } from './source.js';
 import { startShardReader } from './shard-reader.js';
 import { createShardCoordinator, type ShardStatus } from './shards.js';
@@ -95,74 +92,19 @@ export async function startDeliveryRunner(options: DeliveryRunnerOptions): Promi
   }
   // Registered only now: a start that failed above can be retried with the same registry.
   const metrics = createDeliveryMetrics(options.registry);
-
-  // ── counters for stats() ──
   let kinesisRecordsRead = 0;
-  let recordsRead = 0;
-  let recordsDelivered = 0;
-  let recordsDropped = 0;
-  let recordsFailed = 0;
-  let bufferedBytes = 0;
-  const maxBufferedBytes = (options.maxBufferedMB ?? d.maxBufferedMB) * MIB;
-  let capacityWaiters: (() => void)[] = [];
-
-  const complete = (r: SourceRecord): void => {
-    r.entry.progress.complete(r.entry, r.subsequenceNumber);
-    bufferedBytes -= r.data.length;
-    if (bufferedBytes < maxBufferedBytes && capacityWaiters.length > 0) {
-      const waiters = capacityWaiters;
-      capacityWaiters = [];
-      for (const w of waiters) w();
-    }
-  };
-
-  const writer = createS3Writer({
-    s3: options.s3,
-    bucket: options.bucket,
+  const pipeline = createDeliveryPipeline({
+    ...options,
     deliveryStreamName,
-    deliveryStreamVersion: options.deliveryStreamVersion ?? d.deliveryStreamVersion,
     prefix,
     errorOutputPrefix,
-    compression: options.compression ?? d.compression,
-    bufferBytes: (options.bufferSizeMB ?? d.bufferSizeMB) * MIB,
-    bufferIntervalMs: (options.bufferIntervalS ?? d.bufferIntervalS) * 1000,
-    maxConcurrentUploads: options.maxConcurrentUploads ?? d.maxConcurrentUploads,
-    retryBaseMs: options.retryBaseMs ?? d.retryBaseMs,
-    retryMaxMs: options.retryMaxMs ?? d.retryMaxMs,
     lambdaArn,
-    now,
+    event: { deliveryStreamArn, sourceKinesisStreamArn, region },
     metrics,
     logger,
-    onWritten(records, kind) {
-      if (kind === 'error') recordsFailed += records.length;
-      else recordsDelivered += records.length;
-      for (const r of records) complete(r);
-    },
+    now,
+    complete: (r) => r.entry?.progress.complete(r.entry, r.subsequenceNumber),
   });
-
-  const processor: Processor | undefined =
-    options.transform === undefined
-      ? undefined
-      : createProcessor({
-          transform: options.transform,
-          lambdaArn: lambdaArn as string,
-          numberOfRetries: options.numberOfRetries ?? d.numberOfRetries,
-          invocationTimeoutMs: options.invocationTimeoutMs ?? d.invocationTimeoutMs,
-          retryDelayMs: options.invocationRetryDelayMs ?? d.invocationRetryDelayMs,
-          bufferBytes: (options.processorBufferSizeMB ?? d.processorBufferSizeMB) * MIB,
-          bufferIntervalMs: (options.processorBufferIntervalS ?? d.processorBufferIntervalS) * 1000,
-          event: { deliveryStreamArn, sourceKinesisStreamArn, region },
-          now,
-          metrics,
-          logger,
-          onOk: (r, data, partitionKeys, attempts) => writer.addData(r, data, partitionKeys, attempts),
-          onDropped(r) {
-            recordsDropped++;
-            metrics.recordsDropped.inc();
-            complete(r);
-          },
-          onFailed: (r, failure) => writer.addError(r, failure),
-        });
 
   const snapshot = (): CheckpointState => ({ ...identity, updatedAt: now(), shards: coordinator.snapshot() });
   const checkpoint = createCheckpointWriter(options.checkpointPath, snapshot, {
@@ -170,51 +112,26 @@ export async function startDeliveryRunner(options: DeliveryRunnerOptions): Promi
     onSaved: () => metrics.checkpointWrites.inc(),
   });
 
-  const accept = (record: SourceRecord): void => {
-    recordsRead++;
-    bufferedBytes += record.data.length;
-    metrics.recordsRead.inc();
-  };
   const intake = createIntake({
     state: (id) => coordinator.state(id),
     now,
     metrics,
-    deliver(record) {
-      accept(record);
-      if (processor !== undefined) processor.add(record);
-      else writer.addData(record, record.data, undefined, 0);
-    },
+    deliver: (record) => pipeline.accept(record),
     corrupt(record, err) {
-      accept(record);
       logger.warn({ shardId: record.shardId, sequenceNumber: record.sequenceNumber, code: err.code }, 'corrupt KPL aggregate sent to the error output');
-      writer.addError(record, {
+      pipeline.fail(record, {
         errorCode: 'Kinesis.DeaggregationFailed',
         errorMessage: `${err.code}: ${err.message}`,
         attemptsMade: 0,
         attemptEndingTimestamp: now(),
       });
     },
-    endOfPage() {
-      processor?.endOfPage();
-      metrics.bufferedBytes.set(bufferedBytes);
-    },
+    endOfPage: () => pipeline.endOfBatch(),
   });
 
   const onRecords = (shardId: string, records: readonly _Record[]): void => {
     kinesisRecordsRead += records.length;
     intake(shardId, records);
-  };
-
-  const waitForCapacity = (signal: AbortSignal): Promise<void> => {
-    if (bufferedBytes < maxBufferedBytes || signal.aborted) return Promise.resolve();
-    return new Promise((resolve) => {
-      const done = (): void => {
-        signal.removeEventListener('abort', done);
-        resolve();
-      };
-      capacityWaiters.push(done);
-      signal.addEventListener('abort', done, { once: true });
-    });
   };
 
   const coordinator = createShardCoordinator({
@@ -237,7 +154,7 @@ export async function startDeliveryRunner(options: DeliveryRunnerOptions): Promi
         requestTimeoutMs: options.requestTimeoutMs ?? d.requestTimeoutMs,
         retryBaseMs: options.retryBaseMs ?? d.retryBaseMs,
         retryMaxMs: options.retryMaxMs ?? d.retryMaxMs,
-        waitForCapacity,
+        waitForCapacity: (signal) => pipeline.waitForCapacity(signal),
         onRecords,
         onEnd: (id) => coordinator.ended(id),
         metrics,
@@ -247,15 +164,6 @@ export async function startDeliveryRunner(options: DeliveryRunnerOptions): Promi
 
   await coordinator.refresh();
 
-  const processorIntervalMs = (options.processorBufferIntervalS ?? d.processorBufferIntervalS) * 1000;
-  const bufferIntervalMs = (options.bufferIntervalS ?? d.bufferIntervalS) * 1000;
-  // Interval hints are checked a few times per interval: objects are at most a quarter-interval late.
-  const tickMs = Math.min(250, Math.max(10, Math.min(processor === undefined ? Infinity : processorIntervalMs, bufferIntervalMs) / 4));
-  const ticker = setInterval(() => {
-    processor?.tick();
-    writer.tick();
-    metrics.bufferedBytes.set(bufferedBytes);
-  }, tickMs);
   const discovery = setInterval(() => void coordinator.refresh(), options.shardDiscoveryIntervalMs ?? d.shardDiscoveryIntervalMs);
   logger.info(
     { deliveryStreamArn, sourceKinesisStreamArn, bucket: options.bucket, prefix: prefix.template, transform: lambdaArn ?? null, resumed: loaded !== undefined },
@@ -263,10 +171,6 @@ export async function startDeliveryRunner(options: DeliveryRunnerOptions): Promi
   );
 
   let closing: Promise<void> | undefined;
-  const drain = async (): Promise<void> => {
-    await processor?.flush();
-    await writer.flush();
-  };
 
   return {
     deliveryStreamArn,
@@ -274,36 +178,22 @@ export async function startDeliveryRunner(options: DeliveryRunnerOptions): Promi
     metrics,
     async flush() {
       if (closing !== undefined) throw new DeliveryError('TG_ERR_DELIVERY_CLOSED', 'flush() after close()');
-      await drain();
+      await pipeline.drain();
       await checkpoint.saveNow();
     },
     close() {
       closing ??= (async () => {
-        clearInterval(ticker);
         clearInterval(discovery);
         await coordinator.stop();
-        const drained = drain();
-        let timer: NodeJS.Timeout | undefined;
-        const timedOut = await Promise.race([
-          drained.then(() => false),
-          new Promise<boolean>((resolve) => {
-            timer = setTimeout(() => resolve(true), options.closeTimeoutMs ?? d.closeTimeoutMs);
-          }),
-        ]);
-        clearTimeout(timer);
-        if (timedOut) {
-          logger.warn({ bufferedBytes }, 'close timed out writing to S3; the rest is re-read from Kinesis at the next start');
-          processor?.abort();
-          writer.abort();
-          await drained;
-        }
+        await pipeline.close(options.closeTimeoutMs ?? d.closeTimeoutMs);
         await checkpoint.saveNow();
+        const { recordsRead, recordsDropped, recordsFailed } = pipeline.counters();
         logger.info({ recordsRead, recordsDropped, recordsFailed }, 'delivery runner closed');
       })();
       return closing;
     },
     stats() {
-      const w = writer.stats();
+      const c = pipeline.counters();
       return {
         shards: coordinator.states().map((s) => ({
           shardId: s.shardId,
@@ -313,14 +203,7 @@ export async function startDeliveryRunner(options: DeliveryRunnerOptions): Promi
           millisBehindLatest: s.reader?.stats().millisBehindLatest,
         })),
         kinesisRecordsRead,
-        recordsRead,
-        recordsDelivered,
-        recordsDropped,
-        recordsFailed,
-        objectsWritten: w.objectsWritten,
-        errorObjectsWritten: w.errorObjectsWritten,
-        invocations: processor?.stats().invocations ?? 0,
-        bufferedBytes,
+        ...c,
         checkpointWrites: checkpoint.writes,
       };
     },
