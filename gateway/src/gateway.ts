@@ -1,5 +1,3 @@
-import { join } from 'node:path';
-import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import { startBroker, type Broker } from './broker/broker.js';
 import type { GatewayConfig } from './config/load.js';
 import { GatewayError, isGatewayError } from './errors.js';
@@ -10,15 +8,14 @@ import type { Forwarder } from './ingest/forwarder.js';
 import { createSpoolForwarding, type SpoolForwarding } from './bridge/spool-drainer.js';
 import { openSpool, type Spool } from './spool/index.js';
 import { createIngest } from './ingest/pipeline.js';
-import { startLocalKinesis, type LocalKinesis } from './local/kinesis-server.js';
-import { startLocalDelivery, type LocalDelivery } from './local/delivery.js';
 import { createLogger, type Logger } from './logger.js';
 import { lockDataDir } from './data-dir-lock.js';
-import { createMetrics, type GatewayMetrics } from './metrics.js';
-import { createKinesisClient } from './sinks/kinesis/client.js';
-import { ensureStream } from './sinks/kinesis/stream.js';
-import { startKinesisProducer } from './sinks/kinesis/producer.js';
 import type { Bridge } from './bridge/bridge.js';
+import { setupFirehoseSink } from './sinks/firehose/setup.js';
+import { setupKinesisSink } from './sinks/kinesis/setup.js';
+import type { SinkSetup } from './sinks/setup.js';
+import { join } from 'node:path';
+import { createMetrics, type GatewayMetrics } from './metrics.js';
 
 export interface GatewayDeps {
   logger?: Logger;
@@ -30,9 +27,11 @@ export interface Gateway {
   readonly config: GatewayConfig;
   readonly mqttPort: number;
   readonly httpPort: number;
-  /** The Kinesis endpoint in use; undefined when the SDK resolves AWS's own. */
+  /** The sink's API endpoint (Kinesis or Firehose); undefined when the SDK resolves AWS's own. */
+  readonly sinkEndpoint: string | undefined;
+  /** The Kinesis endpoint in use (`--sink kinesis`); undefined when the SDK resolves AWS's own, or another sink. */
   readonly kinesisEndpoint: string | undefined;
-  /** The S3 endpoint the delivery runner writes to; undefined without a runner or for AWS's own. */
+  /** The S3 endpoint the local delivery stage writes to; undefined without one or for AWS's own. */
   readonly s3Endpoint: string | undefined;
   readonly metrics: GatewayMetrics;
   readonly bridge: Bridge;
@@ -82,66 +81,6 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps = {}
     const unlock = lockDataDir(config.dataDir);
     closers.push(async () => unlock());
     const metrics = createMetrics();
-    let localKinesis: LocalKinesis | undefined;
-    let endpoint = config.kinesisEndpoint;
-    if (local && endpoint === undefined) {
-      localKinesis = await startLocalKinesis({
-        host: config.localKinesisHost,
-        port: config.localKinesisPort,
-        path: join(config.dataDir, 'kinesis'),
-      });
-      closers.push(() => localKinesis?.close() ?? Promise.resolve());
-      endpoint = localKinesis.endpoint;
-    }
-    const useStaticCredentials =
-      local && (localKinesis !== undefined || (env['AWS_ACCESS_KEY_ID'] === undefined && env['AWS_PROFILE'] === undefined));
-    const clientOptions = {
-      ...(endpoint === undefined ? {} : { endpoint }),
-      ...(config.region !== undefined ? { region: config.region } : local ? { region: 'us-east-1' } : {}),
-      ...(useStaticCredentials ? { credentials: { accessKeyId: 'local', secretAccessKey: 'local' } } : {}),
-    };
-    const controlClient: KinesisClient = createKinesisClient({ ...clientOptions, maxSockets: 4 });
-    const dataClient: KinesisClient = createKinesisClient({ ...clientOptions, maxAttempts: 1 });
-    closers.push(async () => {
-      controlClient.destroy();
-      dataClient.destroy();
-    });
-
-    const summary = await ensureStream({
-      client: controlClient,
-      stream: config.stream,
-      shardCount: config.shards,
-      create: local,
-    });
-    logger.info(
-      { stream: config.stream, status: summary.StreamStatus, shards: summary.OpenShardCount, endpoint: endpoint ?? 'aws' },
-      'kinesis stream ready',
-    );
-
-    let localDelivery: LocalDelivery | undefined;
-    const delivering = config.delivery === 'on' || (config.delivery === 'auto' && local);
-    if (delivering) {
-      const delivery = await startLocalDelivery({
-        kinesis: controlClient,
-        stream: config.stream,
-        dataDir: config.dataDir,
-        bucket: config.bucket,
-        s3Endpoint: config.s3Endpoint,
-        useAwsS3: !local && config.s3Endpoint === undefined,
-        s3Host: config.localS3Host,
-        s3Port: config.localS3Port,
-        region: clientOptions.region,
-        catalogPath: config.catalog,
-        bufferIntervalS: config.deliveryBufferIntervalS,
-        bufferSizeMB: config.deliveryBufferSizeMb,
-        registry: metrics.registry,
-        logger,
-      });
-      localDelivery = delivery;
-      // Closed before the Kinesis clients and the embedded server it reads from.
-      closers.push(() => delivery.close());
-    }
-
 
     const deadLetter: DeadLetterWriter = createDeadLetterWriter({
       path: join(config.dataDir, 'dead-letter.jsonl'),
@@ -149,7 +88,7 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps = {}
     });
     closers.push(() => deadLetter.close());
 
-    // Opened before the bridge so that it closes after it: entries the bridge could not deliver stay spooled.
+    // Opened before the sink's bridge so that it closes after it: entries the bridge could not deliver stay spooled.
     let spool: Spool | undefined;
     if (config.ack === 'spool') {
       const opened = await openSpool({
@@ -179,29 +118,9 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps = {}
     }
     let spoolForwarding: SpoolForwarding | undefined;
 
-    const producer = await startKinesisProducer({
-      dataClient,
-      controlClient,
-      stream: config.stream,
-      metrics,
-      logger,
-      aggregation: config.aggregation === 'on',
-      aggregationMaxBytes: config.aggregationMaxBytes,
-      maxRecordBytes: config.maxRecordBytes,
-      maxRequestBytes: config.maxRequestBytes,
-      shardHeadroomPercent: config.shardHeadroomPercent,
-      bridge: {
-        lingerMs: config.lingerMs,
-        maxInFlight: config.maxInFlight,
-        maxBufferedReadings: config.maxBufferedReadings,
-        maxBufferedBytes: config.maxBufferedBytes,
-        retryBaseMs: config.retryBaseMs,
-        retryMaxMs: config.retryMaxMs,
-        requestTimeoutMs: config.requestTimeoutMs,
-      },
-    });
-    closers.push(() => producer.close());
-    const bridge = producer.bridge;
+    const sinkContext = { config, metrics, logger, env, closers };
+    const sink: SinkSetup = config.sink === 'firehose' ? await setupFirehoseSink(sinkContext) : await setupKinesisSink(sinkContext);
+    const { bridge, endpoint } = sink;
 
     const sequencer = createSequencer();
     let forwarder: Forwarder;
@@ -231,7 +150,7 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps = {}
         mqtt: { ok: broker.listening, detail: broker.listening ? `listening on ${config.mqttHost}:${broker.port}` : 'not accepting connections' },
         stream: {
           ok: fatal === undefined,
-          detail: fatal === undefined ? `${config.stream} writable` : `${fatal.message} (${String(fatal.detail['hint'] ?? '')})`,
+          detail: fatal === undefined ? `${sink.target} writable` : `${fatal.message} (${String(fatal.detail['hint'] ?? '')})`,
         },
         backpressure: {
           ok: !forwarder.overloaded,
@@ -264,8 +183,8 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps = {}
         mode: config.mode,
         mqtt: `${config.mqttHost}:${broker.port}`,
         http: `${config.httpHost}:${http.port}`,
-        kinesis: endpoint ?? 'aws',
-        stream: config.stream,
+        [config.sink]: endpoint ?? 'aws',
+        target: sink.target,
         epoch: sequencer.epoch,
       },
       local
@@ -278,8 +197,9 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps = {}
       config,
       mqttPort: broker.port,
       httpPort: http.port,
-      kinesisEndpoint: endpoint,
-      s3Endpoint: localDelivery?.s3Endpoint,
+      sinkEndpoint: endpoint,
+      kinesisEndpoint: config.sink === 'kinesis' ? endpoint : undefined,
+      s3Endpoint: sink.s3Endpoint,
       metrics,
       bridge,
       async shutdown(timeoutMs = config.shutdownTimeoutMs) {

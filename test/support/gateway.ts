@@ -22,6 +22,7 @@ export async function startTestGateway(flags: string[] = [], env: Record<string,
   const loaded = loadConfig(
     [
       '--mode', 'local', '--mqtt-port', '0', '--http-port', '0', '--local-kinesis-port', '0', '--local-s3-port', '0',
+      '--local-firehose-port', '0',
       // The delivery runner (S3 side) is on in `npm start`; tests of the Kinesis side leave it off unless they ask.
       '--delivery', 'off',
       '--data-dir', dir.path, ...flags,

@@ -357,7 +357,7 @@ export function createBridge(options: BridgeOptions): Bridge {
     if (result === undefined || result.retriable) {
       const code = result?.errorCode ?? 'MissingResult';
       metrics.sinkEntriesFailed.inc({ error_code: code });
-      if (code === 'ProvisionedThroughputExceededException') {
+      if (result?.throttled === true) {
         metrics.shardThrottled.inc({ shard: entry.groupKey });
         limiter?.onThrottle(entry.groupKey);
       }

@@ -19,7 +19,7 @@ export interface SettingSpec {
   /** Default as text, so `--help` can print it; `undefined` means "not set". */
   default: string | undefined;
   describe: string;
-  group: 'general' | 'mqtt' | 'http' | 'kinesis' | 'bridge' | 'delivery' | 'local';
+  group: 'general' | 'mqtt' | 'http' | 'kinesis' | 'firehose' | 'bridge' | 'delivery' | 'local';
 }
 
 const PORT = { type: 'int', min: 0, max: 65535 } as const;
@@ -121,12 +121,54 @@ export const SETTINGS = {
     flag: 'local-kinesis-port', env: ['TIDEGATE_LOCAL_KINESIS_PORT'], group: 'local',
     kind: PORT, default: '4567', describe: 'Port of the embedded Kinesis API server.',
   },
+  sink: {
+    flag: 'sink', env: ['TIDEGATE_SINK'], group: 'general',
+    kind: { type: 'enum', values: ['kinesis', 'firehose'] }, default: 'kinesis',
+    describe:
+      'Where readings go. kinesis: a Kinesis data stream (--stream). firehose: a Firehose Direct PUT delivery ' +
+      'stream (--delivery-stream) straight to S3; in local mode the embedded Firehose API serves it.',
+  },
+  deliveryStream: {
+    flag: 'delivery-stream', env: ['TIDEGATE_DELIVERY_STREAM'], group: 'firehose',
+    kind: {
+      type: 'string',
+      pattern: /^([a-zA-Z0-9_.-]{1,64}|arn:aws[a-z-]*:firehose:[a-z0-9-]+:\d{12}:deliverystream\/[a-zA-Z0-9_.-]{1,64})$/,
+      patternHint: 'a delivery stream name (1-64 characters of [a-zA-Z0-9_.-]) or its ARN',
+    },
+    default: 'telemetry-to-s3', describe: 'Firehose Direct PUT delivery stream of --sink firehose, by name or ARN.',
+  },
+  firehoseEndpoint: {
+    flag: 'firehose-endpoint', env: ['AWS_ENDPOINT_URL_FIREHOSE', 'AWS_ENDPOINT_URL'], group: 'firehose',
+    kind: { type: 'url' }, default: undefined,
+    describe:
+      'Firehose API endpoint. In local mode this replaces the embedded Firehose API. The SDK variables ' +
+      'AWS_ENDPOINT_URL_FIREHOSE and AWS_ENDPOINT_URL are honoured.',
+  },
+  firehoseRecordsPerSecond: {
+    flag: 'firehose-records-per-second', env: ['TIDEGATE_FIREHOSE_RECORDS_PER_SECOND'], group: 'firehose',
+    kind: { type: 'int', min: 0, max: 100_000_000 }, default: '500000',
+    describe: "The delivery stream's records/s quota to pace against (us-east-1 default; 100,000 in most regions); 0: no pacing.",
+  },
+  firehoseBytesPerSecond: {
+    flag: 'firehose-bytes-per-second', env: ['TIDEGATE_FIREHOSE_BYTES_PER_SECOND'], group: 'firehose',
+    kind: { type: 'int', min: 0, max: 100_000 * MIB }, default: String(5 * MIB),
+    describe: "The delivery stream's bytes/s quota (us-east-1 default 5 MiB/s; 1 MiB/s in most regions); 0: no pacing.",
+  },
+  localFirehoseHost: {
+    flag: 'local-firehose-host', env: ['TIDEGATE_LOCAL_FIREHOSE_HOST'], group: 'local',
+    kind: { type: 'host' }, default: '127.0.0.1', describe: 'Address of the embedded Firehose API (--sink firehose).',
+  },
+  localFirehosePort: {
+    flag: 'local-firehose-port', env: ['TIDEGATE_LOCAL_FIREHOSE_PORT'], group: 'local',
+    kind: PORT, default: '4573', describe: 'Port of the embedded Firehose API (--sink firehose).',
+  },
   delivery: {
     flag: 'delivery', env: ['TIDEGATE_DELIVERY'], group: 'delivery',
     kind: { type: 'enum', values: ['auto', 'on', 'off'] }, default: 'auto',
     describe:
       'The delivery runner (stream → transform → S3 with Firehose semantics). auto: on in local mode, off in ' +
-      'cloud mode (AWS runs Firehose there); on in cloud mode delivers to real S3 yourself.',
+      'cloud mode (AWS runs Firehose there); on in cloud mode delivers to real S3 yourself. With --sink firehose ' +
+      'in local mode it serves the Direct PUT delivery stream and is always on.',
   },
   bucket: {
     flag: 'bucket', env: ['TIDEGATE_BUCKET'], group: 'delivery',
@@ -163,11 +205,11 @@ export const SETTINGS = {
   lingerMs: {
     flag: 'linger-ms', env: ['TIDEGATE_LINGER_MS'], group: 'bridge',
     kind: { type: 'int', min: 0, max: 10_000 }, default: '20',
-    describe: 'How long a reading may wait for others to share its PutRecords request.',
+    describe: 'How long a reading may wait for others to share its PutRecords/PutRecordBatch request.',
   },
   maxInFlight: {
     flag: 'max-in-flight', env: ['TIDEGATE_MAX_IN_FLIGHT'], group: 'bridge',
-    kind: { type: 'int', min: 1, max: 256 }, default: '4', describe: 'PutRecords requests in flight at once.',
+    kind: { type: 'int', min: 1, max: 256 }, default: '4', describe: 'PutRecords/PutRecordBatch requests in flight at once.',
   },
   maxRequestBytes: {
     flag: 'max-request-bytes', env: ['TIDEGATE_MAX_REQUEST_BYTES'], group: 'bridge',
@@ -220,7 +262,7 @@ export const SETTINGS = {
   requestTimeoutMs: {
     flag: 'request-timeout-ms', env: ['TIDEGATE_REQUEST_TIMEOUT_MS'], group: 'bridge',
     kind: { type: 'int', min: 100, max: 600_000 }, default: '15000',
-    describe: 'Deadline of one PutRecords request, after which it is retried.',
+    describe: 'Deadline of one PutRecords/PutRecordBatch request, after which it is retried.',
   },
 } as const satisfies Record<string, SettingSpec>;
 

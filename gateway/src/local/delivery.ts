@@ -1,8 +1,9 @@
 import { join } from 'node:path';
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
+import type { S3Client } from '@aws-sdk/client-s3';
 import type { Registry } from 'prom-client';
 import bundledCatalog from '../../../transforms/catalog.json' with { type: 'json' };
-import { startDeliveryRunner, type DeliveryRunner } from '../../../transforms/runner/index.js';
+import { startDeliveryRunner, type DeliveryRunner, type DeliveryTransform } from '../../../transforms/runner/index.js';
 import { createS3Client, LOCAL_S3_CREDENTIALS, startLocalS3, type LocalS3 } from '../../../transforms/s3/index.js';
 import { loadCatalogFile } from '../../../transforms/src/catalog/load.js';
 import { parseCatalog } from '../../../transforms/src/catalog/validate.js';
@@ -37,13 +38,17 @@ export interface LocalDelivery {
   close(): Promise<void>;
 }
 
-/**
- * The second half of the local pipeline: an embedded S3 API server (bucket created at start) and the delivery
- * runner with Firehose's semantics, reading the stream and invoking the same transform module the Lambda zip
- * bundles. What it writes through the S3 API is what Firehose would write.
- */
-export async function startLocalDelivery(options: LocalDeliveryOptions): Promise<LocalDelivery> {
-  const { logger } = options;
+/** Where a delivery stream writes: the embedded S3 server (bucket created at start), an S3 endpoint, or AWS's S3. */
+export interface DeliveryTarget {
+  readonly s3: S3Client;
+  /** The S3 endpoint objects are written to; undefined for AWS's own. */
+  readonly s3Endpoint: string | undefined;
+  close(): Promise<void>;
+}
+
+export async function openDeliveryTarget(
+  options: Pick<LocalDeliveryOptions, 'dataDir' | 'bucket' | 's3Endpoint' | 'useAwsS3' | 's3Host' | 's3Port' | 'region'>,
+): Promise<DeliveryTarget> {
   let s3Server: LocalS3 | undefined;
   let endpoint = options.s3Endpoint;
   if (endpoint === undefined && !options.useAwsS3) {
@@ -60,15 +65,37 @@ export async function startLocalDelivery(options: LocalDeliveryOptions): Promise
     ...(options.region === undefined ? {} : { region: options.region }),
     ...(s3Server === undefined ? {} : { credentials: LOCAL_S3_CREDENTIALS }),
   });
-  const catalog =
-    options.catalogPath === undefined ? parseCatalog(bundledCatalog, 'bundled catalog.json') : loadCatalogFile(options.catalogPath);
+  return {
+    s3,
+    s3Endpoint: endpoint,
+    async close() {
+      s3.destroy();
+      await s3Server?.close();
+    },
+  };
+}
+
+/** The transform the Lambda zip bundles, with the given catalog file or the bundled `transforms/catalog.json`. */
+export function loadDeliveryTransform(catalogPath: string | undefined): DeliveryTransform {
+  const catalog = catalogPath === undefined ? parseCatalog(bundledCatalog, 'bundled catalog.json') : loadCatalogFile(catalogPath);
+  return createTransform({ catalog });
+}
+
+/**
+ * The second half of the local pipeline: an embedded S3 API server (bucket created at start) and the delivery
+ * runner with Firehose's semantics, reading the stream and invoking the same transform module the Lambda zip
+ * bundles. What it writes through the S3 API is what Firehose would write.
+ */
+export async function startLocalDelivery(options: LocalDeliveryOptions): Promise<LocalDelivery> {
+  const { logger } = options;
+  const target = await openDeliveryTarget(options);
   try {
     const runner = await startDeliveryRunner({
       kinesis: options.kinesis,
       stream: options.stream,
-      s3,
+      s3: target.s3,
       bucket: options.bucket,
-      transform: createTransform({ catalog }),
+      transform: loadDeliveryTransform(options.catalogPath),
       checkpointPath: join(options.dataDir, 'delivery', 'telemetry-to-s3.checkpoint.json'),
       bufferIntervalS: options.bufferIntervalS,
       bufferSizeMB: options.bufferSizeMB,
@@ -76,24 +103,22 @@ export async function startLocalDelivery(options: LocalDeliveryOptions): Promise
       logger,
     });
     logger.info(
-      { deliveryStream: runner.deliveryStreamArn, bucket: options.bucket, s3: endpoint ?? 'aws' },
+      { deliveryStream: runner.deliveryStreamArn, bucket: options.bucket, s3: target.s3Endpoint ?? 'aws' },
       'delivery runner started: stream → transform → S3',
     );
     return {
-      s3Endpoint: endpoint,
+      s3Endpoint: target.s3Endpoint,
       runner,
       async close() {
         try {
           await runner.close();
         } finally {
-          s3.destroy();
-          await s3Server?.close();
+          await target.close();
         }
       },
     };
   } catch (err) {
-    s3.destroy();
-    await s3Server?.close();
+    await target.close();
     throw err;
   }
 }

@@ -1,5 +1,5 @@
 /**
- * What the bridge needs from a destination (Kinesis PutRecords, later Firehose PutRecordBatch). The bridge never
+ * What the bridge needs from a destination (Kinesis PutRecords, Firehose PutRecordBatch). The bridge never
  * sees the AWS SDK; a sink classifies the SDK's errors into retriable and fatal {@link GatewayError}s.
  */
 export interface SinkEntry {
@@ -10,16 +10,23 @@ export interface SinkEntry {
 
 export type SinkEntryResult =
   | { ok: true; shardId?: string; sequenceNumber?: string }
-  | { ok: false; errorCode: string; errorMessage: string; retriable: boolean };
+  | {
+      ok: false;
+      errorCode: string;
+      errorMessage: string;
+      retriable: boolean;
+      /** The service refused it for exceeding a rate limit (Kinesis: the shard's; Firehose: the stream's quota). */
+      throttled?: boolean;
+    };
 
 export interface SinkLimits {
-  /** Entries per request (PutRecords: 500). */
+  /** Entries per request (PutRecords, PutRecordBatch: 500). */
   maxEntriesPerRequest: number;
   /** Bytes per request, data plus partition keys. */
   maxRequestBytes: number;
   /** Bytes per entry, data plus partition key. */
   maxEntryBytes: number;
-  /** Whether the partition key counts towards the byte limits (true for Kinesis). */
+  /** Whether the partition key counts towards the byte limits (true for Kinesis; Firehose has none). */
   partitionKeyCounts: boolean;
 }
 

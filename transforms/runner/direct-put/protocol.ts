@@ -4,16 +4,12 @@
  * constraints (reference §4.7): PutRecordBatch takes 1–500 records and at most 4 MiB of data, a record is at most
  * 1,000 KiB.
  */
+import { FIREHOSE_MAX_RECORD_BYTES, PUT_RECORD_BATCH_MAX_BYTES, PUT_RECORD_BATCH_MAX_RECORDS } from '../../../gateway/src/sinks/firehose/limits.js';
+
+export { FIREHOSE_MAX_RECORD_BYTES, PUT_RECORD_BATCH_MAX_BYTES, PUT_RECORD_BATCH_MAX_RECORDS };
 
 export const FIREHOSE_TARGET_PREFIX = 'Firehose_20150804.';
 export const FIREHOSE_CONTENT_TYPE = 'application/x-amz-json-1.1';
-
-/** PutRecordBatch: records per call. */
-export const PUT_RECORD_BATCH_MAX_RECORDS = 500;
-/** PutRecordBatch: bytes of record data per call. */
-export const PUT_RECORD_BATCH_MAX_BYTES = 4 * 1024 * 1024;
-/** A Firehose record's data, at most (1,000 KiB). */
-export const FIREHOSE_MAX_RECORD_BYTES = 1_024_000;
 
 export type FirehoseOperation = 'PutRecord' | 'PutRecordBatch' | 'DescribeDeliveryStream' | 'ListDeliveryStreams';
 export const FIREHOSE_OPERATIONS: readonly FirehoseOperation[] = ['PutRecord', 'PutRecordBatch', 'DescribeDeliveryStream', 'ListDeliveryStreams'];

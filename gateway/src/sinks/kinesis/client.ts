@@ -1,7 +1,5 @@
-import { Agent } from 'node:http';
-import { Agent as HttpsAgent } from 'node:https';
 import { KinesisClient } from '@aws-sdk/client-kinesis';
-import { NodeHttpHandler } from '@smithy/node-http-handler';
+import { keepAliveHandler } from '../http-handler.js';
 
 export interface KinesisClientOptions {
   /** Endpoint URL; unset means the SDK's own resolution (AWS_ENDPOINT_URL_KINESIS, AWS_ENDPOINT_URL, AWS). */
@@ -19,10 +17,7 @@ export interface KinesisClientOptions {
   maxSockets?: number;
 }
 
-/**
- * A Kinesis client on HTTP/1.1 keep-alive. The SDK's default HTTP/2 handler fails against kinesalite and other
- * local servers (ERR_HTTP2_ERROR), and keep-alive matters for request rate.
- */
+/** A Kinesis client on HTTP/1.1 keep-alive ({@link keepAliveHandler}). */
 export function createKinesisClient(options: KinesisClientOptions): KinesisClient {
   const maxSockets = options.maxSockets ?? 64;
   return new KinesisClient({
@@ -30,10 +25,6 @@ export function createKinesisClient(options: KinesisClientOptions): KinesisClien
     ...(options.region === undefined ? {} : { region: options.region }),
     ...(options.credentials === undefined ? {} : { credentials: options.credentials }),
     maxAttempts: options.maxAttempts ?? 3,
-    requestHandler: new NodeHttpHandler({
-      httpAgent: new Agent({ keepAlive: true, maxSockets }),
-      httpsAgent: new HttpsAgent({ keepAlive: true, maxSockets }),
-      connectionTimeout: 5000,
-    }),
+    requestHandler: keepAliveHandler(maxSockets),
   });
 }

@@ -1,11 +1,7 @@
 import { GatewayError } from '../../errors.js';
 
-/** AWS error codes that will not go away by retrying: an operator must act. */
-const FATAL_HINTS: Record<string, string> = {
-  ResourceNotFoundException: 'the stream does not exist in this account and region: create it or fix --stream/--region',
-  AccessDeniedException: 'grant kinesis:PutRecords (and kinesis:DescribeStreamSummary, kinesis:ListShards) on the stream to the gateway role',
-  InvalidArgumentException: 'the request was rejected as invalid: check the stream name/ARN and the record size limit',
-  ValidationException: 'the request was rejected as invalid: check the stream name/ARN and the record size limit',
+/** Credential and signing failures, the same for every AWS service: an operator must act. */
+export const CREDENTIAL_HINTS: Readonly<Record<string, string>> = {
   UnrecognizedClientException: 'the access key is not valid: check the credentials the SDK default chain resolves',
   InvalidSignatureException: 'the request signature is invalid: check the secret key and the system clock',
   ExpiredTokenException: 'the session credentials expired: refresh them (the SDK chain refreshes role credentials itself)',
@@ -13,6 +9,15 @@ const FATAL_HINTS: Record<string, string> = {
   IncompleteSignature: 'the request signature is incomplete: check the credentials',
   MissingAuthenticationToken: 'no credentials were sent: configure the SDK default credential chain',
   CredentialsProviderError: 'no credentials found: set AWS_PROFILE or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, or attach a role',
+};
+
+/** Kinesis error codes that will not go away by retrying: an operator must act. */
+const FATAL_HINTS: Record<string, string> = {
+  ...CREDENTIAL_HINTS,
+  ResourceNotFoundException: 'the stream does not exist in this account and region: create it or fix --stream/--region',
+  AccessDeniedException: 'grant kinesis:PutRecords (and kinesis:DescribeStreamSummary, kinesis:ListShards) on the stream to the gateway role',
+  InvalidArgumentException: 'the request was rejected as invalid: check the stream name/ARN and the record size limit',
+  ValidationException: 'the request was rejected as invalid: check the stream name/ARN and the record size limit',
   KMSDisabledException: 'the stream KMS key is disabled',
   KMSNotFoundException: 'the stream KMS key was not found',
   KMSInvalidStateException: 'the stream KMS key is in an invalid state',
@@ -39,11 +44,19 @@ interface SdkErrorShape {
  * timeouts, connection failures. Fatal: a missing stream, denied access, invalid arguments, bad credentials.
  */
 export function classifyKinesisError(caught: unknown, operation: string): GatewayError {
+  return classifyAwsError(caught, operation, FATAL_HINTS);
+}
+
+/**
+ * The classification above for any AWS service: `fatalHints` names the error codes an operator must act on, with
+ * the hint logged and shown by `/readyz`.
+ */
+export function classifyAwsError(caught: unknown, operation: string, fatalHints: Readonly<Record<string, string>>): GatewayError {
   const e = (caught ?? {}) as SdkErrorShape;
   const name = e.name ?? 'Error';
   const status = e.$metadata?.httpStatusCode;
   const message = e.message ?? String(caught);
-  const hint = FATAL_HINTS[name];
+  const hint = fatalHints[name];
   if (hint !== undefined) {
     return new GatewayError('GW_ERR_SINK_FATAL', `${operation} failed with ${name}: ${message}`, {
       cause: caught,
@@ -66,7 +79,7 @@ export function classifyKinesisError(caught: unknown, operation: string): Gatewa
   });
 }
 
-function isThrottle(name: string): boolean {
+export function isThrottle(name: string): boolean {
   return (
     name === 'ProvisionedThroughputExceededException' ||
     name === 'LimitExceededException' ||

@@ -46,6 +46,7 @@ export function createKinesisSink(options: KinesisSinkOptions): Sink {
             errorCode: r.ErrorCode,
             errorMessage: r.ErrorMessage ?? r.ErrorCode,
             retriable: isRetriableEntryError(r.ErrorCode),
+            throttled: r.ErrorCode === 'ProvisionedThroughputExceededException',
           };
         }
         return {
