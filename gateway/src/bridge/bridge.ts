@@ -426,6 +426,11 @@ export function createBridge(options: BridgeOptions): Bridge {
         return;
       }
       const size = entrySize(limits, deviceId, data);
+      if (size > limits.maxEntryBytes) {
+        // The ingest dead-letters such readings first; a request carrying one would be refused whole.
+        done(new GatewayError('GW_ERR_SINK_FATAL', `record of ${size} bytes exceeds the ${sink.name} limit of ${limits.maxEntryBytes}`, { detail: { awsCode: 'RecordTooLarge' } }));
+        return;
+      }
       let device = devices.get(deviceId);
       if (device === undefined) {
         device = { id: deviceId, groupKey: groupOf(deviceId), queue: new Deque<Reading>(), inFlight: false, ready: false };

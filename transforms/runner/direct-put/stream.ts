@@ -167,8 +167,7 @@ export async function startDirectPutStream(options: DirectPutStreamOptions): Pro
     return record;
   };
 
-  let lastAppended = -1;
-  let lastRead = -1;
+  let entriesRead = 0;
   const stopped = new Promise<void>((resolve) => stop.signal.addEventListener('abort', () => resolve(), { once: true }));
 
   // The drain: intake → pipeline in arrival order, as fast as the pipeline's buffer budget allows.
@@ -180,7 +179,7 @@ export async function startDirectPutStream(options: DirectPutStreamOptions): Pro
       const entries = await Promise.race([spool.read(500, 4 * 1024 * 1024), stopped.then(() => [])]);
       if (stop.signal.aborted || entries.length === 0) break;
       for (const e of entries) pipeline.accept(toRecord(e));
-      lastRead = Math.max(lastRead, (entries[entries.length - 1] as SpoolEntry).lsn);
+      entriesRead += entries.length;
       pipeline.endOfBatch();
     }
   })().catch((err: unknown) => logger.error({ err }, 'direct put drain stopped'));
@@ -215,7 +214,6 @@ export async function startDirectPutStream(options: DirectPutStreamOptions): Pro
       return settled.map((s): PutResult => {
         if (s.status === 'fulfilled') {
           recordsAccepted++;
-          lastAppended = Math.max(lastAppended, s.value);
           return { recordId: recordIdOf(identity.createdAt, s.value) };
         }
         recordsRefused++;
@@ -224,8 +222,8 @@ export async function startDirectPutStream(options: DirectPutStreamOptions): Pro
     },
     async flush() {
       // Everything accepted so far: wait for the drain to have read it, then cut every buffer.
-      const target = lastAppended;
-      while (lastRead < target && !stop.signal.aborted) await new Promise((resolve) => setTimeout(resolve, 5));
+      const target = replayed + recordsAccepted;
+      while (entriesRead < target && !stop.signal.aborted) await new Promise((resolve) => setTimeout(resolve, 5));
       await pipeline.drain();
     },
     close() {
