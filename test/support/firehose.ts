@@ -58,7 +58,7 @@ export async function startTestFirehose(options: TestFirehoseOptions = {}): Prom
       bucket: TEST_BUCKET,
       registry,
     });
-    const server = await startFirehoseApiServer({ port: 0, streams: [stream], registry });
+    const server = await startFirehoseApiServer({ port: 0, streams: [stream], registry, recordRequests: true });
     return { stream, server, registry };
   };
   let current = await open();

@@ -42,6 +42,8 @@ export interface FirehoseApiServerOptions {
   streams: readonly DirectPutStream[];
   /** Counters go here (`tidegate_local_firehose_*`). Default: not exported. */
   registry?: Registry;
+  /** Keep {@link FirehoseApiServer.requests} (tests). Default false: a long-running server keeps nothing per request. */
+  recordRequests?: boolean;
 }
 
 export interface FirehoseApiServer {
@@ -51,7 +53,7 @@ export interface FirehoseApiServer {
   setRecordFault(fault: RecordFault | undefined): void;
   /** Answers the next `count` PutRecordBatch/PutRecord calls with this error (HTTP status per its type). */
   failNextRequests(count: number, type: 'ServiceUnavailableException' | 'InternalFailure' | 'ResourceNotFoundException'): void;
-  /** Records received per request, in arrival order (what tests check the batching limits with). */
+  /** Records received per request, in arrival order, with `recordRequests` (tests check the batching limits with it). */
   readonly requests: ReadonlyArray<{ operation: FirehoseOperation; records: number; bytes: number }>;
   close(): Promise<void>;
 }
@@ -156,7 +158,7 @@ export async function startFirehoseApiServer(options: FirehoseApiServerOptions):
         const stream = streamOf(body);
         const { record } = parsePutRecord(body);
         injectedFailure();
-        requests.push({ operation, records: 1, bytes: record.length });
+        if (options.recordRequests === true) requests.push({ operation, records: 1, bytes: record.length });
         const [result] = await put(stream, [record]);
         if (result === undefined || !('recordId' in result)) {
           const code = result?.errorCode ?? 'InternalFailure';
@@ -168,7 +170,7 @@ export async function startFirehoseApiServer(options: FirehoseApiServerOptions):
         const stream = streamOf(body);
         const { records } = parsePutRecordBatch(body);
         injectedFailure();
-        requests.push({ operation, records: records.length, bytes: records.reduce((n, r) => n + r.length, 0) });
+        if (options.recordRequests === true) requests.push({ operation, records: records.length, bytes: records.reduce((n, r) => n + r.length, 0) });
         return putRecordBatchOutput(await put(stream, records));
       }
     }
