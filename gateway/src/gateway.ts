@@ -4,6 +4,11 @@ import { startBroker, type Broker } from './broker/broker.js';
 import type { GatewayConfig } from './config/load.js';
 import { GatewayError, isGatewayError } from './errors.js';
 import { startHttpServer, type HttpServer, type ReadinessCheck } from './http/server.js';
+import type { DeviceAuthenticator } from './http/auth.js';
+import { createDashboardRoutes } from './http/dashboard-routes.js';
+import { createHttpIngest } from './http/ingest-route.js';
+import { createLatestReadings } from './ops/latest-readings.js';
+import { createStatsSampler } from './ops/stats.js';
 import { createDeadLetterWriter, type DeadLetterWriter } from './ingest/dead-letter.js';
 import { createSequencer } from './ingest/envelope.js';
 import type { Forwarder } from './ingest/forwarder.js';
@@ -12,7 +17,7 @@ import { openSpool, type Spool } from './spool/index.js';
 import { createIngest } from './ingest/pipeline.js';
 import { startLocalKinesis, type LocalKinesis } from './local/kinesis-server.js';
 import { startLocalDelivery, type LocalDelivery } from './local/delivery.js';
-import { createLogger, type Logger } from './logger.js';
+import { createLogger, resolveLogFormat, type Logger } from './logger.js';
 import { lockDataDir } from './data-dir-lock.js';
 import { createMetrics, type GatewayMetrics } from './metrics.js';
 import { createKinesisClient } from './sinks/kinesis/client.js';
@@ -24,6 +29,10 @@ export interface GatewayDeps {
   logger?: Logger;
   /** Environment, for the credential decision of local mode. Default `process.env`. */
   env?: Readonly<Record<string, string | undefined>>;
+  /** HTTP ingest authentication: when present, every request must authenticate as the device in its path. */
+  httpAuthenticator?: DeviceAuthenticator;
+  /** Per-device admission for HTTP ingest (rate limits): false answers 429. */
+  httpAdmit?: (deviceId: string, messages: number, bytes: number) => boolean;
 }
 
 export interface Gateway {
@@ -53,7 +62,8 @@ function isLoopback(host: string): boolean {
 /** Starts every component in order; on a failure, closes what was already started and rethrows. */
 export async function startGateway(config: GatewayConfig, deps: GatewayDeps = {}): Promise<Gateway> {
   const env = deps.env ?? process.env;
-  const logger = deps.logger ?? createLogger({ level: config.logLevel });
+  const logger =
+    deps.logger ?? createLogger({ level: config.logLevel, format: resolveLogFormat(config.logFormat, process.stdout.isTTY) });
   const local = config.mode === 'local';
   // Devices connect without credentials (the identity is the client id), so the listener must not be reachable
   // from other machines.
@@ -219,6 +229,20 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps = {}
         whenRelieved: (callback) => bridge.whenRelieved(callback),
       };
     }
+    // The dashboard's view of the newest reading of a few devices: bounded, constant time per reading.
+    const latest = createLatestReadings();
+    const inner = forwarder;
+    forwarder = {
+      limits: inner.limits,
+      forward(deviceId, record, accepted) {
+        latest.record(deviceId, record);
+        inner.forward(deviceId, record, accepted);
+      },
+      get overloaded() {
+        return inner.overloaded;
+      },
+      whenRelieved: (callback) => inner.whenRelieved(callback),
+    };
     const ingest = createIngest({ forwarder, deadLetter, metrics, logger, sequencer, maxPayloadBytes: config.maxPayloadBytes });
 
     const broker: Broker = await startBroker({ host: config.mqttHost, port: config.mqttPort, ingest, metrics, logger });
@@ -250,12 +274,26 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps = {}
         lifecycle: { ok: !shuttingDown, detail: shuttingDown ? 'shutting down' : 'running' },
       };
     };
+    const stats = createStatsSampler({ registry: metrics.registry });
+    closers.push(async () => stats.close());
+    const httpIngest = createHttpIngest({
+      ingest,
+      overloaded: () => forwarder.overloaded,
+      logger,
+      maxBodyBytes: config.httpMaxBodyBytes,
+      readTimeoutMs: config.httpReadTimeoutMs,
+      allowAnonymous: isLoopback(config.httpHost),
+      ...(deps.httpAuthenticator === undefined ? {} : { authenticator: deps.httpAuthenticator }),
+      ...(deps.httpAdmit === undefined ? {} : { admit: deps.httpAdmit }),
+    });
     const http: HttpServer = await startHttpServer({
       host: config.httpHost,
       port: config.httpPort,
       metrics,
       logger,
       readiness,
+      ingest: httpIngest,
+      dashboard: createDashboardRoutes({ stats, latest }),
     });
     closers.push(() => http.close());
 
@@ -285,6 +323,7 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps = {}
       async shutdown(timeoutMs = config.shutdownTimeoutMs) {
         shuttingDown = true;
         broker.stopAccepting();
+        httpIngest.stopAccepting();
         let flushed = true;
         let unflushed = 0;
         if (spoolForwarding !== undefined) {
