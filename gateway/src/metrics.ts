@@ -48,13 +48,17 @@ export interface SpoolGaugeValues {
 }
 
 export interface MetricsOptions {
-  /** Collect prom-client's default process metrics (CPU, memory, event-loop lag). Default true. */
+  /**
+   * Collect prom-client's default process metrics (CPU, memory, file descriptors, event-loop lag, GC, heap)
+   * under their standard names (`process_*`, `nodejs_*`), which the usual Node.js dashboards and alerts expect.
+   * Default true.
+   */
   defaultMetrics?: boolean;
 }
 
 export function createMetrics(options: MetricsOptions = {}): GatewayMetrics {
   const registry = new Registry();
-  if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: registry, prefix: 'tidegate_' });
+  if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: registry });
   const registers = [registry];
   let spoolSource: (() => SpoolGaugeValues) | undefined;
   const spoolGauge = (name: string, help: string, pick: (v: SpoolGaugeValues) => number): Gauge<never> =>
