@@ -15,12 +15,13 @@ export const DASHBOARD_SCRIPT = String.raw`
     if (a >= 1e6) return (v / 1e6).toFixed(a >= 1e7 ? 0 : 1) + 'M';
     if (a >= 1e3) return (v / 1e3).toFixed(a >= 1e4 ? 0 : 1) + 'k';
     if (a >= 10 || v === Math.round(v)) return String(Math.round(v));
-    return v.toFixed(1);
+    return String(Number(v.toFixed(a >= 1 ? 1 : 2)));
   }
   function fmtMs(v) {
     if (v == null || !isFinite(v)) return '–';
+    if (v === 0) return '0';
     if (v >= 1000) return (v / 1000).toFixed(v >= 10000 ? 0 : 1) + ' s';
-    return (v >= 10 ? Math.round(v) : v.toFixed(1)) + ' ms';
+    return (v >= 10 ? Math.round(v) : Number(v.toFixed(v >= 1 ? 1 : 2))) + ' ms';
   }
   function fmtBytes(v) {
     if (!(v > 0)) return '0 B';
