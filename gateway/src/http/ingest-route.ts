@@ -3,6 +3,7 @@ import type { Ingest, IngestResult, Publish } from '../ingest/pipeline.js';
 import type { RejectReason } from '../ingest/payload.js';
 import { isValidDeviceId, telemetryTopic } from '../ingest/topic.js';
 import type { Logger } from '../logger.js';
+import { createEventLog } from '../logging/event-log.js';
 import { authenticateDevice, type DeviceAuthenticator } from './auth.js';
 import { readBody } from './body.js';
 import { isJsonArrayText, splitJsonArray } from './json-array.js';
@@ -88,6 +89,7 @@ export function createHttpIngest(options: HttpIngestOptions): HttpIngest {
   const retryAfter = { 'retry-after': String(options.retryAfterSeconds ?? 1) };
   const allowAnonymous = options.allowAnonymous ?? true;
   let accepting = true;
+  const events = createEventLog({ logger });
 
   const closeAfter = { connection: 'close' };
 
@@ -151,7 +153,7 @@ export function createHttpIngest(options: HttpIngestOptions): HttpIngest {
         return;
       }
     } else if (!(await authenticateDevice(options.authenticator, deviceId, req.headers.authorization))) {
-      logger.debug({ deviceId, remoteAddress: req.socket.remoteAddress }, 'http ingest: authentication failed');
+      events.event('http_auth_failed', 'warn', { deviceId, remoteAddress: req.socket.remoteAddress }, 'http ingest: authentication failed');
       sendError(res, 401, 'unauthorized', `authenticate as device ${deviceId} (HTTP Basic with the device id as user, or a Bearer token)`,
         {}, { 'www-authenticate': 'Basic realm="tidegate", charset="UTF-8"', ...closeAfter });
       return;
@@ -224,6 +226,7 @@ export function createHttpIngest(options: HttpIngestOptions): HttpIngest {
       return;
     }
     if (options.admit !== undefined && !options.admit(deviceId, payloads.length, body.length)) {
+      events.event('http_rate_limited', 'info', { deviceId, readings: payloads.length }, 'http ingest: device over its rate limit');
       sendError(res, 429, 'rate_limited', `device ${deviceId} is over its rate limit`, {}, retryAfter);
       return;
     }
@@ -241,6 +244,7 @@ export function createHttpIngest(options: HttpIngestOptions): HttpIngest {
     },
     stopAccepting() {
       accepting = false;
+      events.close();
     },
   };
 }
