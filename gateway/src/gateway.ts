@@ -22,6 +22,7 @@ import { lockDataDir } from './data-dir-lock.js';
 import { createMetrics, type GatewayMetrics } from './metrics.js';
 import { createKinesisClient } from './sinks/kinesis/client.js';
 import { ensureStream } from './sinks/kinesis/stream.js';
+import { startStreamWatch } from './sinks/kinesis/stream-watch.js';
 import { startKinesisProducer } from './sinks/kinesis/producer.js';
 import type { Bridge } from './bridge/bridge.js';
 
@@ -33,6 +34,8 @@ export interface GatewayDeps {
   httpAuthenticator?: DeviceAuthenticator;
   /** Per-device admission for HTTP ingest (rate limits): false answers 429. */
   httpAdmit?: (deviceId: string, messages: number, bytes: number) => boolean;
+  /** How often the stream's status is checked for `/readyz`. Default 15 s (tests shorten it). */
+  streamWatchIntervalMs?: number;
 }
 
 export interface Gateway {
@@ -127,6 +130,18 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps = {}
       { stream: config.stream, status: summary.StreamStatus, shards: summary.OpenShardCount, endpoint: endpoint ?? 'aws' },
       'kinesis stream ready',
     );
+
+    const streamWatch = startStreamWatch({
+      client: controlClient,
+      stream: config.stream,
+      logger,
+      initial: {
+        status: summary.StreamStatus ?? 'UNKNOWN',
+        ...(summary.OpenShardCount === undefined ? {} : { openShards: summary.OpenShardCount }),
+      },
+      ...(deps.streamWatchIntervalMs === undefined ? {} : { intervalMs: deps.streamWatchIntervalMs }),
+    });
+    closers.push(async () => streamWatch.close());
 
     let localDelivery: LocalDelivery | undefined;
     const delivering = config.delivery === 'on' || (config.delivery === 'auto' && local);
@@ -253,10 +268,12 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps = {}
       const fatal = bridge.fatalError;
       return {
         mqtt: { ok: broker.listening, detail: broker.listening ? `listening on ${config.mqttHost}:${broker.port}` : 'not accepting connections' },
-        stream: {
-          ok: fatal === undefined,
-          detail: fatal === undefined ? `${config.stream} writable` : `${fatal.message} (${String(fatal.detail['hint'] ?? '')})`,
-        },
+        stream: (() => {
+          const watched = streamWatch.state;
+          if (fatal !== undefined) return { ok: false, detail: `${fatal.message} (${String(fatal.detail['hint'] ?? '')})` };
+          if (!streamWatch.writable) return { ok: false, detail: `${config.stream} is ${watched.status}: it does not take writes` };
+          return { ok: true, detail: `${config.stream} ${watched.status} and writable` };
+        })(),
         backpressure: {
           ok: !forwarder.overloaded,
           detail: forwarder.overloaded ? 'buffers full: devices are being slowed down' : 'buffers below their limits',

@@ -93,13 +93,15 @@ export function createHttpIngest(options: HttpIngestOptions): HttpIngest {
 
   const closeAfter = { connection: 'close' };
 
+  /** Answers 503 when the gateway cannot take readings now. The body may be unread: the connection closes. */
   function unavailable(res: ServerResponse): boolean {
+    const headers = { ...retryAfter, ...closeAfter };
     if (!accepting) {
-      sendError(res, 503, 'shutting_down', 'the gateway is shutting down; retry against another instance or later', {}, retryAfter);
+      sendError(res, 503, 'shutting_down', 'the gateway is shutting down; retry against another instance or later', {}, headers);
       return true;
     }
     if (options.overloaded()) {
-      sendError(res, 503, 'backpressure', 'the gateway is applying backpressure (buffers full); retry later', {}, retryAfter);
+      sendError(res, 503, 'backpressure', 'the gateway is applying backpressure (buffers full); retry later', {}, headers);
       return true;
     }
     return false;
