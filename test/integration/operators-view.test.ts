@@ -100,9 +100,15 @@ describe('operators\' view: health, Prometheus metrics and HTTP ingest end to en
     }
   });
 
-  it('logs JSON lines with context (the child is not a terminal)', () => {
+  it('logs JSON lines with context (the child is not a terminal), connections included', async () => {
     const started = gw.logs.find((l) => String(l['msg']).startsWith('tidegate started'));
     expect(started).toMatchObject({ level: 30, service: 'tidegate' });
     expect(gw.logs.some((l) => l['msg'] === 'kinesis stream ready' && l['stream'] === 'telemetry')).toBe(true);
+    await expect.poll(() => gw.logs.filter((l) => l['msg'] === 'connection closed').length, { timeout: 5000 }).toBe(3);
+    const accepted = gw.logs.find((l) => l['msg'] === 'connection accepted' && l['clientId'] === 'ops-a');
+    expect(accepted).toMatchObject({ level: 30, event: 'connection_accepted' });
+    expect(String(accepted?.['remoteAddress'])).toMatch(/^127\.0\.0\.1:\d+$/);
+    const closed = gw.logs.find((l) => l['msg'] === 'connection closed' && l['clientId'] === 'ops-a');
+    expect(closed?.['connectedSeconds']).toBeGreaterThan(0);
   });
 });
