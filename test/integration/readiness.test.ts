@@ -1,14 +1,21 @@
 import { DeleteStreamCommand } from '@aws-sdk/client-kinesis';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
+import { startKinesisEndpoint, type KinesisEndpoint } from '../support/kinesis-endpoint/index.js';
 import { testKinesisClient } from '../support/kinesis.js';
 
 describe('/readyz follows the stream', () => {
   let tg: TestGateway | undefined;
-  afterEach(async () => tg?.stop());
+  let endpoint: KinesisEndpoint | undefined;
+  afterEach(async () => {
+    await tg?.stop();
+    await endpoint?.close();
+  });
 
   it('turns 503 and says why when the stream is deleted, even while no reading is written', async () => {
-    tg = await startTestGateway([], {}, { streamWatchIntervalMs: 200 });
+    // The in-memory Kinesis endpoint: deleting a stream there involves no LevelDB work racing the teardown.
+    endpoint = await startKinesisEndpoint();
+    tg = await startTestGateway(['--kinesis-endpoint', endpoint.endpoint], {}, { streamWatchIntervalMs: 200 });
     const url = `http://127.0.0.1:${tg.gateway.httpPort}/readyz`;
     const ready = await fetch(url);
     expect(ready.status).toBe(200);
