@@ -2,13 +2,18 @@ import { startBroker, type Broker } from './broker/broker.js';
 import type { GatewayConfig } from './config/load.js';
 import { GatewayError, isGatewayError } from './errors.js';
 import { startHttpServer, type HttpServer, type ReadinessCheck } from './http/server.js';
+import type { DeviceAuthenticator } from './http/auth.js';
+import { createDashboardRoutes } from './http/dashboard-routes.js';
+import { createHttpIngest } from './http/ingest-route.js';
+import { createLatestReadings } from './ops/latest-readings.js';
+import { createStatsSampler } from './ops/stats.js';
 import { createDeadLetterWriter, type DeadLetterWriter } from './ingest/dead-letter.js';
 import { createSequencer } from './ingest/envelope.js';
 import type { Forwarder } from './ingest/forwarder.js';
 import { createSpoolForwarding, type SpoolForwarding } from './bridge/spool-drainer.js';
 import { openSpool, type Spool } from './spool/index.js';
 import { createIngest } from './ingest/pipeline.js';
-import { createLogger, type Logger } from './logger.js';
+import { createLogger, resolveLogFormat, type Logger } from './logger.js';
 import { lockDataDir } from './data-dir-lock.js';
 import type { Bridge } from './bridge/bridge.js';
 import { setupFirehoseSink } from './sinks/firehose/setup.js';
@@ -21,6 +26,12 @@ export interface GatewayDeps {
   logger?: Logger;
   /** Environment, for the credential decision of local mode. Default `process.env`. */
   env?: Readonly<Record<string, string | undefined>>;
+  /** HTTP ingest authentication: when present, every request must authenticate as the device in its path. */
+  httpAuthenticator?: DeviceAuthenticator;
+  /** Per-device admission for HTTP ingest (rate limits): false answers 429. */
+  httpAdmit?: (deviceId: string, messages: number, bytes: number) => boolean;
+  /** How often the stream's status is checked for `/readyz`. Default 15 s (tests shorten it). */
+  streamWatchIntervalMs?: number;
 }
 
 export interface Gateway {
@@ -52,7 +63,8 @@ function isLoopback(host: string): boolean {
 /** Starts every component in order; on a failure, closes what was already started and rethrows. */
 export async function startGateway(config: GatewayConfig, deps: GatewayDeps = {}): Promise<Gateway> {
   const env = deps.env ?? process.env;
-  const logger = deps.logger ?? createLogger({ level: config.logLevel });
+  const logger =
+    deps.logger ?? createLogger({ level: config.logLevel, format: resolveLogFormat(config.logFormat, process.stdout.isTTY) });
   const local = config.mode === 'local';
   // Devices connect without credentials (the identity is the client id), so the listener must not be reachable
   // from other machines.
@@ -118,7 +130,7 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps = {}
     }
     let spoolForwarding: SpoolForwarding | undefined;
 
-    const sinkContext = { config, metrics, logger, env, closers };
+    const sinkContext = { config, metrics, logger, env, closers, watchIntervalMs: deps.streamWatchIntervalMs };
     const sink: SinkSetup = config.sink === 'firehose' ? await setupFirehoseSink(sinkContext) : await setupKinesisSink(sinkContext);
     const { bridge, endpoint } = sink;
 
@@ -138,6 +150,20 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps = {}
         whenRelieved: (callback) => bridge.whenRelieved(callback),
       };
     }
+    // The dashboard's view of the newest reading of a few devices: bounded, constant time per reading.
+    const latest = createLatestReadings();
+    const inner = forwarder;
+    forwarder = {
+      limits: inner.limits,
+      forward(deviceId, record, accepted) {
+        latest.record(deviceId, record);
+        inner.forward(deviceId, record, accepted);
+      },
+      get overloaded() {
+        return inner.overloaded;
+      },
+      whenRelieved: (callback) => inner.whenRelieved(callback),
+    };
     const ingest = createIngest({ forwarder, deadLetter, metrics, logger, sequencer, maxPayloadBytes: config.maxPayloadBytes });
 
     const broker: Broker = await startBroker({ host: config.mqttHost, port: config.mqttPort, ingest, metrics, logger });
@@ -148,10 +174,12 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps = {}
       const fatal = bridge.fatalError;
       return {
         mqtt: { ok: broker.listening, detail: broker.listening ? `listening on ${config.mqttHost}:${broker.port}` : 'not accepting connections' },
-        stream: {
-          ok: fatal === undefined,
-          detail: fatal === undefined ? `${sink.target} writable` : `${fatal.message} (${String(fatal.detail['hint'] ?? '')})`,
-        },
+        stream: (() => {
+          const watched = sink.watch.state;
+          if (fatal !== undefined) return { ok: false, detail: `${fatal.message} (${String(fatal.detail['hint'] ?? '')})` };
+          if (!sink.watch.writable) return { ok: false, detail: `${sink.target} is ${watched.status}: it does not take writes` };
+          return { ok: true, detail: `${sink.target} ${watched.status} and writable` };
+        })(),
         backpressure: {
           ok: !forwarder.overloaded,
           detail: forwarder.overloaded ? 'buffers full: devices are being slowed down' : 'buffers below their limits',
@@ -169,12 +197,26 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps = {}
         lifecycle: { ok: !shuttingDown, detail: shuttingDown ? 'shutting down' : 'running' },
       };
     };
+    const stats = createStatsSampler({ registry: metrics.registry });
+    closers.push(async () => stats.close());
+    const httpIngest = createHttpIngest({
+      ingest,
+      overloaded: () => forwarder.overloaded,
+      logger,
+      maxBodyBytes: config.httpMaxBodyBytes,
+      readTimeoutMs: config.httpReadTimeoutMs,
+      allowAnonymous: isLoopback(config.httpHost),
+      ...(deps.httpAuthenticator === undefined ? {} : { authenticator: deps.httpAuthenticator }),
+      ...(deps.httpAdmit === undefined ? {} : { admit: deps.httpAdmit }),
+    });
     const http: HttpServer = await startHttpServer({
       host: config.httpHost,
       port: config.httpPort,
       metrics,
       logger,
       readiness,
+      ingest: httpIngest,
+      dashboard: createDashboardRoutes({ stats, latest }),
     });
     closers.push(() => http.close());
 
@@ -205,6 +247,7 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps = {}
       async shutdown(timeoutMs = config.shutdownTimeoutMs) {
         shuttingDown = true;
         broker.stopAccepting();
+        httpIngest.stopAccepting();
         let flushed = true;
         let unflushed = 0;
         if (spoolForwarding !== undefined) {

@@ -2,7 +2,7 @@
 import { loadConfig } from './config/load.js';
 import { isGatewayError } from './errors.js';
 import { startGateway } from './gateway.js';
-import { createLogger } from './logger.js';
+import { createLogger, resolveLogFormat } from './logger.js';
 
 /** Process entry: configuration → gateway → signals. Exit codes: 0 clean, 1 failure, 2 bad configuration. */
 async function main(): Promise<number> {
@@ -21,7 +21,7 @@ async function main(): Promise<number> {
     return 0;
   }
   const config = loaded.config;
-  const logger = createLogger({ level: config.logLevel });
+  const logger = createLogger({ level: config.logLevel, format: resolveLogFormat(config.logFormat, process.stdout.isTTY) });
 
   let gateway;
   try {

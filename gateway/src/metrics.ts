@@ -20,7 +20,7 @@ export interface GatewayMetrics {
   sinkPutDuration: Histogram<'outcome'>;
   batchRecords: Histogram<never>;
   batchBytes: Histogram<never>;
-  ackLatency: Histogram<'qos'>;
+  ackLatency: Histogram<'qos' | 'protocol'>;
   forwardLatency: Histogram<never>;
   bufferedReadings: Gauge<never>;
   bufferedBytes: Gauge<never>;
@@ -32,6 +32,7 @@ export interface GatewayMetrics {
   shardBytes: Counter<'shard'>;
   shardThrottled: Counter<'shard'>;
   shardRateFactor: Gauge<'shard'>;
+  httpRequests: Counter<'route' | 'code'>;
   spoolFsync: Histogram<never>;
   spoolReplayed: Counter<never>;
   spoolCorrupt: Counter<never>;
@@ -47,13 +48,17 @@ export interface SpoolGaugeValues {
 }
 
 export interface MetricsOptions {
-  /** Collect prom-client's default process metrics (CPU, memory, event-loop lag). Default true. */
+  /**
+   * Collect prom-client's default process metrics (CPU, memory, file descriptors, event-loop lag, GC, heap)
+   * under their standard names (`process_*`, `nodejs_*`), which the usual Node.js dashboards and alerts expect.
+   * Default true.
+   */
   defaultMetrics?: boolean;
 }
 
 export function createMetrics(options: MetricsOptions = {}): GatewayMetrics {
   const registry = new Registry();
-  if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: registry, prefix: 'tidegate_' });
+  if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: registry });
   const registers = [registry];
   let spoolSource: (() => SpoolGaugeValues) | undefined;
   const spoolGauge = (name: string, help: string, pick: (v: SpoolGaugeValues) => number): Gauge<never> =>
@@ -71,6 +76,10 @@ export function createMetrics(options: MetricsOptions = {}): GatewayMetrics {
     setSpoolSource(source) {
       spoolSource = source;
     },
+    httpRequests: new Counter({
+      name: 'tidegate_http_requests_total', help: 'HTTP requests answered, by route and status code.',
+      labelNames: ['route', 'code'], registers,
+    }),
     spoolFsync: new Histogram({
       name: 'tidegate_spool_fsync_duration_seconds', help: 'Duration of one spool group commit (write + fdatasync).',
       buckets: [0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1], registers,
@@ -137,7 +146,7 @@ export function createMetrics(options: MetricsOptions = {}): GatewayMetrics {
     ackLatency: new Histogram({
       name: 'tidegate_ack_latency_seconds',
       help: 'From receiving a QoS 1 reading to acknowledging it to the device (after Kinesis, or after the spool).',
-      labelNames: ['qos'],
+      labelNames: ['qos', 'protocol'],
       buckets: [0.001, 0.0025, 0.005, 0.01, 0.02, 0.03, 0.05, 0.075, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30], registers,
     }),
     forwardLatency: new Histogram({

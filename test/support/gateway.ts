@@ -1,6 +1,6 @@
 import { Writable } from 'node:stream';
 import { loadConfig, type GatewayConfig } from '../../gateway/src/config/load.js';
-import { startGateway, type Gateway } from '../../gateway/src/gateway.js';
+import { startGateway, type Gateway, type GatewayDeps } from '../../gateway/src/gateway.js';
 import { createLogger } from '../../gateway/src/logger.js';
 import { makeTempDir } from './tmp.js';
 
@@ -17,7 +17,11 @@ export interface TestGateway {
  * Starts a gateway in-process in local mode on free ports with a temporary data directory. `flags` are CLI
  * flags, parsed exactly as `main` parses them (later flags win, so `--delivery on` turns the runner on).
  */
-export async function startTestGateway(flags: string[] = [], env: Record<string, string> = {}): Promise<TestGateway> {
+export async function startTestGateway(
+  flags: string[] = [],
+  env: Record<string, string> = {},
+  deps: Omit<GatewayDeps, 'logger' | 'env'> = {},
+): Promise<TestGateway> {
   const dir = makeTempDir();
   const loaded = loadConfig(
     [
@@ -41,7 +45,7 @@ export async function startTestGateway(flags: string[] = [], env: Record<string,
   const logger = createLogger({ level: 'debug', destination: sink });
   let gateway: Gateway;
   try {
-    gateway = await startGateway(config, { logger, env });
+    gateway = await startGateway(config, { ...deps, logger, env });
   } catch (err) {
     dir.remove();
     throw err;

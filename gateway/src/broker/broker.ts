@@ -3,6 +3,7 @@ import { Aedes, type AuthenticateError, type Client } from 'aedes';
 import { GatewayError } from '../errors.js';
 import type { Ingest } from '../ingest/pipeline.js';
 import { isValidDeviceId } from '../ingest/topic.js';
+import { createEventLog } from '../logging/event-log.js';
 import type { Logger } from '../logger.js';
 import type { GatewayMetrics } from '../metrics.js';
 
@@ -39,6 +40,9 @@ export interface Broker {
 export async function startBroker(options: BrokerOptions): Promise<Broker> {
   const { ingest, metrics, logger } = options;
   const identities = new WeakMap<Client, string>();
+  // Connection events at info, summarised beyond a burst so that thousands of devices reconnecting do not flood.
+  const events = createEventLog({ logger });
+  const peers = new WeakMap<Client, { remoteAddress: string | undefined; since: number }>();
   let draining = false;
 
   const aedes = await Aedes.createBroker({
@@ -76,7 +80,7 @@ export async function startBroker(options: BrokerOptions): Promise<Broker> {
               callback(null);
               break;
             case 'refuse':
-              logger.info({ deviceId: identity, topic, reason: result.reason }, 'publish refused, closing connection');
+              events.event('publish_refused', 'warn', { deviceId: identity, topic, reason: result.reason }, 'publish refused, closing connection');
               callback(new GatewayError('GW_ERR_NOT_AUTHORIZED', result.message));
               break;
             case 'unavailable':
@@ -88,13 +92,28 @@ export async function startBroker(options: BrokerOptions): Promise<Broker> {
     },
   });
 
-  aedes.on('client', () => {
+  aedes.on('client', (client) => {
     metrics.connectionsTotal.inc();
     metrics.connections.set(aedes.connectedClients);
+    const conn = client.conn as { remoteAddress?: string; remotePort?: number };
+    const remoteAddress = conn.remoteAddress === undefined ? undefined : `${conn.remoteAddress}:${conn.remotePort ?? ''}`;
+    peers.set(client, { remoteAddress, since: Date.now() });
+    events.event('connection_accepted', 'info', { clientId: client.id, remoteAddress, connections: aedes.connectedClients }, 'connection accepted');
   });
   aedes.on('clientDisconnect', (client) => {
     metrics.connections.set(aedes.connectedClients);
-    logger.debug({ clientId: client.id }, 'client disconnected');
+    const peer = peers.get(client);
+    events.event(
+      'connection_closed',
+      'info',
+      {
+        clientId: client.id,
+        remoteAddress: peer?.remoteAddress,
+        connectedSeconds: peer === undefined ? undefined : (Date.now() - peer.since) / 1000,
+        connections: aedes.connectedClients,
+      },
+      'connection closed',
+    );
   });
   aedes.on('clientError', (client, err) => {
     logger.debug({ clientId: client.id, err: err.message }, 'client error');
@@ -138,6 +157,7 @@ export async function startBroker(options: BrokerOptions): Promise<Broker> {
       if (server.listening) server.close();
       await new Promise<void>((resolve) => aedes.close(() => resolve()));
       metrics.connections.set(0);
+      events.close();
     },
   };
 }

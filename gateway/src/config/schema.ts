@@ -43,6 +43,11 @@ export const SETTINGS = {
     kind: { type: 'enum', values: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] }, default: 'info',
     describe: 'pino log level.',
   },
+  logFormat: {
+    flag: 'log-format', env: ['TIDEGATE_LOG_FORMAT'], group: 'general',
+    kind: { type: 'enum', values: ['auto', 'json', 'pretty'] }, default: 'auto',
+    describe: 'json: one JSON object per line. pretty: readable lines for a terminal. auto: pretty when stdout is a terminal, json otherwise.',
+  },
   ack: {
     flag: 'ack', env: ['TIDEGATE_ACK'], group: 'general',
     kind: { type: 'enum', values: ['kinesis', 'spool'] }, default: 'kinesis',
@@ -85,6 +90,16 @@ export const SETTINGS = {
   httpPort: {
     flag: 'http-port', env: ['TIDEGATE_HTTP_PORT'], group: 'http',
     kind: PORT, default: '8080', describe: 'HTTP port (0 picks a free port).',
+  },
+  httpMaxBodyBytes: {
+    flag: 'http-max-body-bytes', env: ['TIDEGATE_HTTP_MAX_BODY_BYTES'], group: 'http',
+    kind: { type: 'int', min: 1024, max: 64 * MIB }, default: String(MIB),
+    describe: 'Largest HTTP ingest request body; larger ones get 413 (before the body is read when Content-Length says so).',
+  },
+  httpReadTimeoutMs: {
+    flag: 'http-read-timeout-ms', env: ['TIDEGATE_HTTP_READ_TIMEOUT_MS'], group: 'http',
+    kind: { type: 'int', min: 100, max: 600_000 }, default: '10000',
+    describe: 'Time an HTTP ingest client has to send its whole request body (then 408).',
   },
   stream: {
     flag: 'stream', env: ['TIDEGATE_STREAM'], group: 'kinesis',

@@ -3,6 +3,9 @@ import type { AddressInfo } from 'node:net';
 import { GatewayError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { GatewayMetrics } from '../metrics.js';
+import type { DashboardRoutes } from './dashboard-routes.js';
+import { TELEMETRY_ROUTE, type HttpIngest } from './ingest-route.js';
+import { sendJson } from './respond.js';
 
 export interface ReadinessCheck {
   ok: boolean;
@@ -18,6 +21,10 @@ export interface HttpServerOptions {
   logger: Logger;
   /** Named checks; `/readyz` answers 200 only when all pass, and lists them in its body either way. */
   readiness: () => Record<string, ReadinessCheck>;
+  /** HTTP ingest (`POST /v1/devices/{id}/telemetry`); absent: the route answers 404. */
+  ingest?: HttpIngest;
+  /** The live dashboard (`/`) and its JSON endpoints; absent: 404. */
+  dashboard?: DashboardRoutes;
 }
 
 export interface HttpServer {
@@ -25,10 +32,18 @@ export interface HttpServer {
   close(): Promise<void>;
 }
 
-function sendJson(res: ServerResponse, status: number, body: unknown): void {
-  const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
-  res.end(text);
+/** The `route` label of `tidegate_http_requests_total`: a fixed set, never the raw path. */
+function routeLabel(path: string): string {
+  if (TELEMETRY_ROUTE.test(path)) return 'ingest';
+  switch (path) {
+    case '/metrics': return 'metrics';
+    case '/healthz': return 'healthz';
+    case '/readyz': return 'readyz';
+    case '/': case '/dashboard': return 'dashboard';
+    case '/api/v1/stats': return 'api_stats';
+    case '/api/v1/latest': return 'api_latest';
+    default: return 'other';
+  }
 }
 
 /** The operators' endpoints: `/metrics` (Prometheus text), `/healthz` (alive), `/readyz` (can take readings). */
@@ -36,11 +51,19 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
   const { metrics, logger } = options;
 
   async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const path = (req.url ?? '/').split('?', 1)[0];
+    const path = (req.url ?? '/').split('?', 1)[0] ?? '/';
+    const label = routeLabel(path);
+    res.once('finish', () => metrics.httpRequests.inc({ route: label, code: String(res.statusCode) }));
+    const telemetry = TELEMETRY_ROUTE.exec(path);
+    if (telemetry !== null && options.ingest !== undefined) {
+      options.ingest.handle(req, res, telemetry[1] ?? '');
+      return;
+    }
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.writeHead(405, { allow: 'GET, HEAD' }).end();
       return;
     }
+    if (options.dashboard?.handle(path, req, res) === true) return;
     switch (path) {
       case '/metrics': {
         const text = await metrics.registry.metrics();
@@ -53,8 +76,10 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
         return;
       case '/readyz': {
         const checks = options.readiness();
-        const ready = Object.values(checks).every((c) => c.ok);
-        sendJson(res, ready ? 200 : 503, { status: ready ? 'ready' : 'not ready', checks });
+        const failing = Object.entries(checks).filter(([, c]) => !c.ok);
+        const ready = failing.length === 0;
+        const message = ready ? 'ready' : `not ready: ${failing.map(([name, c]) => `${name}: ${c.detail}`).join('; ')}`;
+        sendJson(res, ready ? 200 : 503, { status: ready ? 'ready' : 'not ready', message, checks });
         return;
       }
       default:

@@ -47,7 +47,22 @@ export interface Ingest {
    * as soon as they are queued (later, while the bridge applies backpressure); at once for everything else.
    */
   handle(publish: Publish, done: (result: IngestResult) => void): void;
+  /**
+   * Checks a telemetry payload the way `handle` would, without forwarding it: the reason it would be
+   * dead-lettered, or undefined. The record-size check assumes the largest envelope header (a sequence number
+   * and time of 16 and 13 digits), so near the limit it is stricter than `handle` by at most those digits.
+   */
+  check(identity: string, payload: Buffer): { reason: RejectReason; message: string } | undefined;
+  /**
+   * Counts a telemetry publish as received and dead-letters it with `reason` (a transport rejected it after
+   * `check`, e.g. an HTTP request refused as a whole).
+   */
+  reject(publish: Publish, reason: RejectReason, message: string): void;
 }
+
+/** The largest header a record can get: only its length matters. */
+const WORST_HEADER = { epoch: 9_999_999_999_999, seq: Number.MAX_SAFE_INTEGER, receivedAt: 9_999_999_999_999 };
+const EMPTY_OBJECT = Buffer.from('{}');
 
 export function createIngest(options: IngestOptions): Ingest {
   const { forwarder, deadLetter, metrics, logger, sequencer } = options;
@@ -72,6 +87,23 @@ export function createIngest(options: IngestOptions): Ingest {
   }
 
   return {
+    check(identity, payload) {
+      const payloadCheck = checkPayload(payload, options.maxPayloadBytes);
+      if (!payloadCheck.ok) return { reason: payloadCheck.reason, message: payloadCheck.message };
+      const recordBytes = encodeRecord({ deviceId: identity, ...WORST_HEADER }, EMPTY_OBJECT).length - EMPTY_OBJECT.length + payload.length;
+      const size = recordBytes + (forwarder.limits.partitionKeyCounts ? Buffer.byteLength(identity) : 0);
+      if (size > forwarder.limits.maxEntryBytes) {
+        return {
+          reason: 'record_too_large',
+          message: `record of up to ${recordBytes} bytes exceeds the stream's ${forwarder.limits.maxEntryBytes}-byte limit`,
+        };
+      }
+      return undefined;
+    },
+    reject(publish, reason, message) {
+      metrics.readingsReceived.inc({ qos: String(publish.qos), protocol: publish.protocol });
+      reject(publish, reason, message);
+    },
     handle(publish, done) {
       const { identity, topic } = publish;
       const { prefix, telemetry } = ownTopics(identity);
@@ -112,11 +144,12 @@ export function createIngest(options: IngestOptions): Ingest {
       // The callback outlives this call for as long as the reading is buffered: it captures strings and the
       // record (which the bridge holds anyway), never the original payload or packet.
       const qos = publish.qos;
+      const protocol = publish.protocol;
       const waitForSink = qos > 0;
       forwarder.forward(identity, record, (err) => {
         if (err === undefined) {
           if (waitForSink) {
-            metrics.ackLatency.observe({ qos: String(qos) }, (now() - receivedAt) / 1000);
+            metrics.ackLatency.observe({ qos: String(qos), protocol }, (now() - receivedAt) / 1000);
             done({ action: 'ack', forwarded: true });
           }
           return;

@@ -2,6 +2,7 @@ import type { Bridge } from '../bridge/bridge.js';
 import type { GatewayConfig } from '../config/load.js';
 import type { Logger } from '../logger.js';
 import type { GatewayMetrics } from '../metrics.js';
+import type { StreamWatch } from './status-watch.js';
 
 /** What the composition root hands a sink's setup. */
 export interface SinkSetupContext {
@@ -11,6 +12,8 @@ export interface SinkSetupContext {
   env: Readonly<Record<string, string | undefined>>;
   /** Close functions, run in reverse order at shutdown or when a later start step fails. */
   closers: (() => Promise<void>)[];
+  /** Status check period of the destination watch, ms (tests shorten it). Default 15 s. */
+  watchIntervalMs?: number | undefined;
 }
 
 /** A started sink: the bridge readings are submitted to, and what the gateway reports about its destination. */
@@ -22,6 +25,8 @@ export interface SinkSetup {
   readonly endpoint: string | undefined;
   /** The S3 endpoint a local delivery stage writes to; undefined without one, or for AWS's own. */
   readonly s3Endpoint: string | undefined;
+  /** The destination's status, checked periodically for `/readyz`. */
+  readonly watch: StreamWatch;
 }
 
 /**

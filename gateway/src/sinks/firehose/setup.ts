@@ -4,7 +4,8 @@ import { bridgeSettings, localClientSettings, type SinkSetup, type SinkSetupCont
 import { createFirehoseClient } from './client.js';
 import { startFirehoseProducer } from './producer.js';
 import { deliveryStreamName } from './sink.js';
-import { checkDeliveryStream } from './stream.js';
+import { startStreamWatch } from '../status-watch.js';
+import { checkDeliveryStream, describeDeliveryStreamStatus } from './stream.js';
 
 /**
  * `--sink firehose`: in local mode the embedded Firehose API with its Direct PUT delivery stream (unless an
@@ -58,6 +59,15 @@ export async function setupFirehoseSink(ctx: SinkSetupContext): Promise<SinkSetu
     { deliveryStream: description.DeliveryStreamARN, status: description.DeliveryStreamStatus, endpoint: endpoint ?? 'aws' },
     'firehose delivery stream ready',
   );
+  const name = deliveryStreamName(config.deliveryStream);
+  const watch = startStreamWatch({
+    describe: () => describeDeliveryStreamStatus(controlClient, name),
+    target: `delivery stream ${name}`,
+    logger,
+    initial: { status: description.DeliveryStreamStatus ?? 'UNKNOWN' },
+    ...(ctx.watchIntervalMs === undefined ? {} : { intervalMs: ctx.watchIntervalMs }),
+  });
+  closers.push(async () => watch.close());
 
   const producer = startFirehoseProducer({
     dataClient,
@@ -70,5 +80,5 @@ export async function setupFirehoseSink(ctx: SinkSetupContext): Promise<SinkSetu
     bridge: bridgeSettings(config),
   });
   closers.push(() => producer.close());
-  return { bridge: producer.bridge, target: `delivery stream ${deliveryStreamName(config.deliveryStream)}`, endpoint, s3Endpoint };
+  return { bridge: producer.bridge, target: `delivery stream ${name}`, endpoint, s3Endpoint, watch };
 }

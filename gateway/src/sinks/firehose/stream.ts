@@ -53,3 +53,14 @@ export async function checkDeliveryStream(options: CheckDeliveryStreamOptions): 
     await sleep(options.pollMs ?? 500);
   }
 }
+
+/** The delivery stream's status for the status watch; undefined when it does not exist. Other errors throw. */
+export async function describeDeliveryStreamStatus(client: FirehoseClient, name: string): Promise<{ status: string } | undefined> {
+  try {
+    const d = (await client.send(new DescribeDeliveryStreamCommand({ DeliveryStreamName: name }))).DeliveryStreamDescription;
+    return { status: d?.DeliveryStreamStatus ?? 'UNKNOWN' };
+  } catch (err) {
+    if ((err as { name?: string }).name === 'ResourceNotFoundException') return undefined;
+    throw err;
+  }
+}

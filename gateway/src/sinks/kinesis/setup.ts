@@ -4,7 +4,8 @@ import { startLocalKinesis, type LocalKinesis } from '../../local/kinesis-server
 import { bridgeSettings, localClientSettings, type SinkSetup, type SinkSetupContext } from '../setup.js';
 import { createKinesisClient } from './client.js';
 import { startKinesisProducer } from './producer.js';
-import { ensureStream } from './stream.js';
+import { startStreamWatch } from '../status-watch.js';
+import { describeStream, ensureStream } from './stream.js';
 
 /**
  * `--sink kinesis`: the embedded Kinesis server in local mode (unless an endpoint is given), the stream (created
@@ -38,6 +39,19 @@ export async function setupKinesisSink(ctx: SinkSetupContext): Promise<SinkSetup
     { stream: config.stream, status: summary.StreamStatus, shards: summary.OpenShardCount, endpoint: endpoint ?? 'aws' },
     'kinesis stream ready',
   );
+  const watch = startStreamWatch({
+    describe: async () => {
+      const found = await describeStream(controlClient, config.stream);
+      return found === undefined
+        ? undefined
+        : { status: found.StreamStatus ?? 'UNKNOWN', ...(found.OpenShardCount === undefined ? {} : { openShards: found.OpenShardCount }) };
+    },
+    target: `stream ${config.stream}`,
+    logger,
+    initial: { status: summary.StreamStatus ?? 'UNKNOWN', ...(summary.OpenShardCount === undefined ? {} : { openShards: summary.OpenShardCount }) },
+    ...(ctx.watchIntervalMs === undefined ? {} : { intervalMs: ctx.watchIntervalMs }),
+  });
+  closers.push(async () => watch.close());
 
   let s3Endpoint: string | undefined;
   if (config.delivery === 'on' || (config.delivery === 'auto' && local)) {
@@ -76,5 +90,5 @@ export async function setupKinesisSink(ctx: SinkSetupContext): Promise<SinkSetup
     bridge: bridgeSettings(config),
   });
   closers.push(() => producer.close());
-  return { bridge: producer.bridge, target: `stream ${config.stream}`, endpoint, s3Endpoint };
+  return { bridge: producer.bridge, target: `stream ${config.stream}`, endpoint, s3Endpoint, watch };
 }
