@@ -19,7 +19,7 @@ describe('/readyz follows the stream', () => {
     const url = `http://127.0.0.1:${tg.gateway.httpPort}/readyz`;
     const ready = await fetch(url);
     expect(ready.status).toBe(200);
-    expect(await ready.json()).toMatchObject({ status: 'ready', checks: { stream: { ok: true, detail: 'telemetry ACTIVE and writable' } } });
+    expect(await ready.json()).toMatchObject({ status: 'ready', checks: { stream: { ok: true, detail: 'stream telemetry ACTIVE and writable' } } });
 
     const kinesis = testKinesisClient(tg.gateway.kinesisEndpoint as string);
     try {
@@ -30,7 +30,7 @@ describe('/readyz follows the stream', () => {
     await expect.poll(async () => (await fetch(url)).status, { timeout: 10_000, interval: 100 }).toBe(503);
     const body = (await (await fetch(url)).json()) as { message: string; checks: { stream: { ok: boolean; detail: string } } };
     expect(body.checks.stream.ok).toBe(false);
-    expect(body.message).toMatch(/^not ready: stream: telemetry is (DELETING|MISSING): it does not take writes/);
+    expect(body.message).toMatch(/^not ready: stream: stream telemetry is (DELETING|MISSING): it does not take writes/);
     const logs = tg.logs;
     expect(logs.some((l) => /^stream telemetry is (DELETING|MISSING)/.test(String(l['msg'])) && l['level'] === 40)).toBe(true);
   });
