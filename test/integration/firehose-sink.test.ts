@@ -67,6 +67,9 @@ describe('--sink firehose', () => {
     cleanup.push(() => gw.stop());
     expect(gw.gateway.sinkEndpoint).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     expect(gw.gateway.kinesisEndpoint).toBeUndefined();
+    const ready = await fetch(`http://127.0.0.1:${gw.gateway.httpPort}/readyz`);
+    expect(ready.status).toBe(200);
+    expect(await ready.json()).toMatchObject({ checks: { stream: { ok: true, detail: 'delivery stream telemetry-to-s3 ACTIVE and writable' } } });
     const ids = ['sim-env-sensor-0101', 'sim-vibration-monitor-0102', 'not-in-catalog-1'];
     const clients = await devices(gw.gateway.mqttPort, ids);
     await Promise.all(
