@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import { startBroker, type Broker } from './broker/broker.js';
+import { createSecurity, type Security } from './auth/security.js';
 import type { GatewayConfig } from './config/load.js';
 import { GatewayError, isGatewayError } from './errors.js';
 import { startHttpServer, type HttpServer, type ReadinessCheck } from './http/server.js';
@@ -29,7 +30,13 @@ export interface GatewayDeps {
 export interface Gateway {
   readonly config: GatewayConfig;
   readonly mqttPort: number;
+  /** Bound ports of the optional MQTT listeners; undefined when that listener is off. */
+  readonly tlsPort: number | undefined;
+  readonly wsPort: number | undefined;
+  readonly wssPort: number | undefined;
   readonly httpPort: number;
+  /** Authentication, rate limits and backoff, for other transports (HTTP ingest) to share. */
+  readonly security: Security;
   /** The Kinesis endpoint in use; undefined when the SDK resolves AWS's own. */
   readonly kinesisEndpoint: string | undefined;
   /** The S3 endpoint the delivery runner writes to; undefined without a runner or for AWS's own. */
@@ -44,27 +51,13 @@ export interface Gateway {
   shutdown(timeoutMs?: number): Promise<{ flushed: boolean; unflushed: number; clean: boolean }>;
 }
 
-const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|localhost)$/;
-
-function isLoopback(host: string): boolean {
-  return LOOPBACK.test(host);
-}
-
 /** Starts every component in order; on a failure, closes what was already started and rethrows. */
 export async function startGateway(config: GatewayConfig, deps: GatewayDeps = {}): Promise<Gateway> {
   const env = deps.env ?? process.env;
   const logger = deps.logger ?? createLogger({ level: config.logLevel });
   const local = config.mode === 'local';
-  // Devices connect without credentials (the identity is the client id), so the listener must not be reachable
-  // from other machines.
-  if (!isLoopback(config.mqttHost)) {
-    throw new GatewayError(
-      'GW_ERR_CONFIG',
-      `--mqtt-host ${config.mqttHost}: devices are accepted without credentials, so the MQTT listener only binds ` +
-        'loopback (accepted: 127.0.0.0/8, ::1, localhost)',
-      { detail: { setting: 'mqtt-host' } },
-    );
-  }
+  // Authentication, listeners and limits; refuses (GW_ERR_CONFIG) any non-loopback listener while auth is off.
+  const security: Security = createSecurity(config, logger);
 
   const closers: (() => Promise<void>)[] = [];
   const closeAll = async (): Promise<void> => {
@@ -78,6 +71,7 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps = {}
     closers.length = 0;
   };
 
+  closers.push(async () => security.close());
   try {
     const unlock = lockDataDir(config.dataDir);
     closers.push(async () => unlock());
@@ -221,7 +215,16 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps = {}
     }
     const ingest = createIngest({ forwarder, deadLetter, metrics, logger, sequencer, maxPayloadBytes: config.maxPayloadBytes });
 
-    const broker: Broker = await startBroker({ host: config.mqttHost, port: config.mqttPort, ingest, metrics, logger });
+    const broker: Broker = await startBroker({
+      security: security.settings,
+      ...(security.authenticator === undefined ? {} : { verifier: security.authenticator }),
+      ...(security.registry === undefined ? {} : { registry: security.registry }),
+      rateLimiter: security.rateLimiter,
+      backoff: security.backoff,
+      ingest,
+      metrics,
+      logger,
+    });
     closers.push(() => broker.close());
 
     let shuttingDown = false;
@@ -256,6 +259,7 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps = {}
       metrics,
       logger,
       readiness,
+      ...(security.settings.httpToken === undefined ? {} : { token: security.settings.httpToken }),
     });
     closers.push(() => http.close());
 
@@ -264,20 +268,28 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps = {}
         mode: config.mode,
         mqtt: `${config.mqttHost}:${broker.port}`,
         http: `${config.httpHost}:${http.port}`,
+        ...(broker.ports.tls === undefined ? {} : { tls: `${security.settings.tls?.host}:${broker.ports.tls}` }),
+        ...(broker.ports.ws === undefined ? {} : { ws: `${security.settings.ws?.host}:${broker.ports.ws}` }),
+        ...(broker.ports.wss === undefined ? {} : { wss: `${security.settings.wss?.host}:${broker.ports.wss}` }),
+        auth: security.settings.auth,
         kinesis: endpoint ?? 'aws',
         stream: config.stream,
         epoch: sequencer.epoch,
       },
-      local
-        ? 'tidegate started in local mode: devices connect WITHOUT credentials on this loopback-only listener; ' +
+      security.settings.auth === 'off'
+        ? `tidegate started${local ? ' in local mode' : ''}: devices connect WITHOUT credentials on these loopback-only listeners; ` +
             'the device id is the MQTT client id'
-        : 'tidegate started',
+        : `tidegate started${local ? ' in local mode' : ''}: devices authenticate (registry ${security.settings.devicesFile})`,
     );
 
     return {
       config,
       mqttPort: broker.port,
+      tlsPort: broker.ports.tls,
+      wsPort: broker.ports.ws,
+      wssPort: broker.ports.wss,
       httpPort: http.port,
+      security,
       kinesisEndpoint: endpoint,
       s3Endpoint: localDelivery?.s3Endpoint,
       metrics,

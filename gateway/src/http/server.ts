@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { bearerTokenMatches } from '../auth/http-token.js';
 import { GatewayError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { GatewayMetrics } from '../metrics.js';
@@ -18,6 +19,8 @@ export interface HttpServerOptions {
   logger: Logger;
   /** Named checks; `/readyz` answers 200 only when all pass, and lists them in its body either way. */
   readiness: () => Record<string, ReadinessCheck>;
+  /** When set, every endpoint except /healthz requires `Authorization: Bearer <token>` (401 otherwise). */
+  token?: string;
 }
 
 export interface HttpServer {
@@ -39,6 +42,12 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
     const path = (req.url ?? '/').split('?', 1)[0];
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.writeHead(405, { allow: 'GET, HEAD' }).end();
+      return;
+    }
+    if (options.token !== undefined && path !== '/healthz' && !bearerTokenMatches(req.headers.authorization, options.token)) {
+      metrics.httpUnauthorized.inc();
+      res.writeHead(401, { 'www-authenticate': 'Bearer realm="tidegate"', 'content-type': 'application/json; charset=utf-8' });
+      res.end(JSON.stringify({ error: 'unauthorized', message: 'a bearer token is required' }));
       return;
     }
     switch (path) {

@@ -7,8 +7,8 @@ export interface Pacer {
   run(key: string, delayMs: number, fn: () => void): void;
   /** Keys with work waiting. */
   readonly waitingKeys: number;
-  /** Runs everything still waiting at once (shutdown) and stops the timers. */
-  flush(): void;
+  /** Drops everything still waiting and stops the timers (shutdown: those publishes were never acknowledged). */
+  clear(): void;
 }
 
 interface Waiting {
@@ -49,12 +49,9 @@ export function createPacer(now: () => number = () => performance.now()): Pacer 
       }
       q.items.push({ at, fn });
     },
-    flush() {
-      for (const [key, q] of [...queues]) {
-        if (q.timer !== undefined) clearTimeout(q.timer);
-        queues.delete(key);
-        for (const item of q.items) item.fn();
-      }
+    clear() {
+      for (const q of queues.values()) if (q.timer !== undefined) clearTimeout(q.timer);
+      queues.clear();
     },
   };
 }
