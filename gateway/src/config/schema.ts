@@ -318,7 +318,7 @@ export const SETTINGS = {
   },
   keepaliveMaxS: {
     flag: 'keepalive-max-s', env: ['TIDEGATE_KEEPALIVE_MAX_S'], group: 'limits',
-    kind: { type: 'int', min: 10, max: 65535 }, default: '1200',
+    kind: { type: 'int', min: 1, max: 65535 }, default: '1200',
     describe: 'Largest keep-alive honoured; a device asking for 0 (none) or more gets this one (closed after 1.5x of it without traffic).',
   },
   maxPacketBytes: {
