@@ -1,7 +1,7 @@
 import type { Duplex } from 'node:stream';
 
 /** Why a connection's byte stream was cut before the MQTT parser buffered it. */
-export type PacketGuardViolation = 'packet_too_large' | 'malformed_length' | 'first_packet_not_connect';
+export type PacketGuardViolation = 'packet_too_large' | 'malformed_length' | 'first_packet_not_connect' | 'protocol_violation';
 
 export class PacketGuardError extends Error {
   readonly reason: PacketGuardViolation;
@@ -20,11 +20,14 @@ export interface PacketGuardOptions {
 }
 
 const CONNECT = 1;
+/** Packet types a client may send (MQTT 3.1.1 §2.2.1): CONNECT, PUBLISH, PUBACK, PUBREC, PUBREL, PUBCOMP, SUBSCRIBE, UNSUBSCRIBE, PINGREQ, DISCONNECT. */
+const FROM_CLIENT = new Set([1, 3, 4, 5, 6, 7, 8, 10, 12, 14]);
 
 /**
  * Follows MQTT packet framing on the bytes the broker reads from `stream` and destroys the stream (with a
  * {@link PacketGuardError}) as soon as a fixed header announces a packet over the limit, before the parser would
- * wait for and buffer its body: a lying length field costs 5 bytes, not 256 MB. The first packet must be CONNECT.
+ * wait for and buffer its body: a lying length field costs 5 bytes, not 256 MB. The first packet must be CONNECT,
+ * and packet types only a server sends (CONNACK, SUBACK, UNSUBACK, PINGRESP, AUTH, reserved) end the connection.
  * It wraps the stream's own `read` (aedes pulls with `read()`), so it adds no stream hop and keeps backpressure.
  */
 export function guardPackets(stream: Duplex, options: PacketGuardOptions): void {
@@ -54,6 +57,7 @@ export function guardPackets(stream: Duplex, options: PacketGuardOptions): void 
       if (state === 0) {
         type = byte >> 4;
         if (first && type !== CONNECT) return new PacketGuardError('first_packet_not_connect', 'the first packet is not CONNECT');
+        if (!FROM_CLIENT.has(type)) return new PacketGuardError('protocol_violation', `packet type ${type} is not sent by clients`);
         state = 1;
         length = 0;
         multiplier = 1;
