@@ -200,3 +200,15 @@ describe('security settings', () => {
     expect(firstDnsSan(undefined)).toBeUndefined();
   });
 });
+
+describe('logger', () => {
+  it('censors fields that could carry credentials', () => {
+    const lines: string[] = [];
+    const log = createLogger({ level: 'info', destination: new Writable({ write: (c: Buffer, _e, cb) => { lines.push(c.toString()); cb(); } }) });
+    log.info({ password: 'pw-1', device: { secret: 's-2' }, req: { headers: { authorization: 'Bearer t-3' } }, token: 't-4' }, 'x');
+    log.flush();
+    const text = lines.join('');
+    for (const s of ['pw-1', 's-2', 'Bearer t-3', 't-4']) expect(text).not.toContain(s);
+    expect(text).toContain('[redacted]');
+  });
+});
