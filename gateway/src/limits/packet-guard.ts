@@ -90,8 +90,8 @@ export function guardPackets(stream: Duplex, options: PacketGuardOptions): void 
   stream.read = function guardedRead(size?: number): unknown {
     if (failed) return null;
     const chunk: unknown = originalRead(size);
-    if (chunk === null || !Buffer.isBuffer(chunk)) return chunk;
-    const err = inspect(chunk);
+    if (chunk === null || chunk === undefined) return chunk;
+    const err = inspect(Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk)));
     if (err === undefined) return chunk;
     failed = true;
     stream.destroy(err);
