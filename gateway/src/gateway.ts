@@ -1,4 +1,5 @@
 import { startBroker, type Broker } from './broker/broker.js';
+import { createSecurity, type Security } from './auth/security.js';
 import type { GatewayConfig } from './config/load.js';
 import { GatewayError, isGatewayError } from './errors.js';
 import { startHttpServer, type HttpServer, type ReadinessCheck } from './http/server.js';
@@ -37,7 +38,13 @@ export interface GatewayDeps {
 export interface Gateway {
   readonly config: GatewayConfig;
   readonly mqttPort: number;
+  /** Bound ports of the optional MQTT listeners; undefined when that listener is off. */
+  readonly tlsPort: number | undefined;
+  readonly wsPort: number | undefined;
+  readonly wssPort: number | undefined;
   readonly httpPort: number;
+  /** Authentication, rate limits and backoff, for other transports (HTTP ingest) to share. */
+  readonly security: Security;
   /** The sink's API endpoint (Kinesis or Firehose); undefined when the SDK resolves AWS's own. */
   readonly sinkEndpoint: string | undefined;
   /** The Kinesis endpoint in use (`--sink kinesis`); undefined when the SDK resolves AWS's own, or another sink. */
@@ -54,28 +61,14 @@ export interface Gateway {
   shutdown(timeoutMs?: number): Promise<{ flushed: boolean; unflushed: number; clean: boolean }>;
 }
 
-const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|localhost)$/;
-
-function isLoopback(host: string): boolean {
-  return LOOPBACK.test(host);
-}
-
 /** Starts every component in order; on a failure, closes what was already started and rethrows. */
 export async function startGateway(config: GatewayConfig, deps: GatewayDeps = {}): Promise<Gateway> {
   const env = deps.env ?? process.env;
   const logger =
     deps.logger ?? createLogger({ level: config.logLevel, format: resolveLogFormat(config.logFormat, process.stdout.isTTY) });
   const local = config.mode === 'local';
-  // Devices connect without credentials (the identity is the client id), so the listener must not be reachable
-  // from other machines.
-  if (!isLoopback(config.mqttHost)) {
-    throw new GatewayError(
-      'GW_ERR_CONFIG',
-      `--mqtt-host ${config.mqttHost}: devices are accepted without credentials, so the MQTT listener only binds ` +
-        'loopback (accepted: 127.0.0.0/8, ::1, localhost)',
-      { detail: { setting: 'mqtt-host' } },
-    );
-  }
+  // Authentication, listeners and limits; refuses (GW_ERR_CONFIG) any non-loopback listener while auth is off.
+  const security: Security = createSecurity(config, logger);
 
   const closers: (() => Promise<void>)[] = [];
   const closeAll = async (): Promise<void> => {
@@ -89,6 +82,7 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps = {}
     closers.length = 0;
   };
 
+  closers.push(async () => security.close());
   try {
     const unlock = lockDataDir(config.dataDir);
     closers.push(async () => unlock());
@@ -166,7 +160,16 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps = {}
     };
     const ingest = createIngest({ forwarder, deadLetter, metrics, logger, sequencer, maxPayloadBytes: config.maxPayloadBytes });
 
-    const broker: Broker = await startBroker({ host: config.mqttHost, port: config.mqttPort, ingest, metrics, logger });
+    const broker: Broker = await startBroker({
+      security: security.settings,
+      ...(security.authenticator === undefined ? {} : { verifier: security.authenticator }),
+      ...(security.registry === undefined ? {} : { registry: security.registry }),
+      rateLimiter: security.rateLimiter,
+      backoff: security.backoff,
+      ingest,
+      metrics,
+      logger,
+    });
     closers.push(() => broker.close());
 
     let shuttingDown = false;
@@ -199,15 +202,17 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps = {}
     };
     const stats = createStatsSampler({ registry: metrics.registry });
     closers.push(async () => stats.close());
+    const httpAuthenticator = deps.httpAuthenticator ?? security.authenticator;
     const httpIngest = createHttpIngest({
       ingest,
       overloaded: () => forwarder.overloaded,
       logger,
       maxBodyBytes: config.httpMaxBodyBytes,
       readTimeoutMs: config.httpReadTimeoutMs,
-      allowAnonymous: isLoopback(config.httpHost),
-      ...(deps.httpAuthenticator === undefined ? {} : { authenticator: deps.httpAuthenticator }),
-      ...(deps.httpAdmit === undefined ? {} : { admit: deps.httpAdmit }),
+      // With authentication off the listeners are loopback-only (createSecurity refuses anything else).
+      allowAnonymous: security.settings.auth === 'off',
+      ...(httpAuthenticator === undefined ? {} : { authenticator: httpAuthenticator }),
+      admit: deps.httpAdmit ?? ((deviceId, messages, bytes) => security.rateLimiter.admit(deviceId, messages, bytes)),
     });
     const http: HttpServer = await startHttpServer({
       host: config.httpHost,
@@ -217,6 +222,7 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps = {}
       readiness,
       ingest: httpIngest,
       dashboard: createDashboardRoutes({ stats, latest }),
+      ...(security.settings.httpToken === undefined ? {} : { token: security.settings.httpToken }),
     });
     closers.push(() => http.close());
 
@@ -225,20 +231,28 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps = {}
         mode: config.mode,
         mqtt: `${config.mqttHost}:${broker.port}`,
         http: `${config.httpHost}:${http.port}`,
+        ...(broker.ports.tls === undefined ? {} : { tls: `${security.settings.tls?.host}:${broker.ports.tls}` }),
+        ...(broker.ports.ws === undefined ? {} : { ws: `${security.settings.ws?.host}:${broker.ports.ws}` }),
+        ...(broker.ports.wss === undefined ? {} : { wss: `${security.settings.wss?.host}:${broker.ports.wss}` }),
+        auth: security.settings.auth,
         [config.sink]: endpoint ?? 'aws',
         target: sink.target,
         epoch: sequencer.epoch,
       },
-      local
-        ? 'tidegate started in local mode: devices connect WITHOUT credentials on this loopback-only listener; ' +
+      security.settings.auth === 'off'
+        ? `tidegate started${local ? ' in local mode' : ''}: devices connect WITHOUT credentials on these loopback-only listeners; ` +
             'the device id is the MQTT client id'
-        : 'tidegate started',
+        : `tidegate started${local ? ' in local mode' : ''}: devices authenticate (registry ${security.settings.devicesFile})`,
     );
 
     return {
       config,
       mqttPort: broker.port,
+      tlsPort: broker.ports.tls,
+      wsPort: broker.ports.ws,
+      wssPort: broker.ports.wss,
       httpPort: http.port,
+      security,
       sinkEndpoint: endpoint,
       kinesisEndpoint: config.sink === 'kinesis' ? endpoint : undefined,
       s3Endpoint: sink.s3Endpoint,

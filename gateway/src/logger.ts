@@ -26,7 +26,15 @@ export function resolveLogFormat(setting: 'auto' | LogFormat, isTTY: boolean | u
 
 /** Structured logs (pino): JSON lines, or pretty-printed in the process for a terminal. */
 export function createLogger(options: LoggerOptions = {}): Logger {
-  const base = { level: options.level ?? 'info', base: { service: 'tidegate' } };
+  const base = {
+    level: options.level ?? 'info',
+    base: { service: 'tidegate' },
+    // Defence in depth: no code logs credentials, and should a field carrying one ever be logged, it is censored.
+    redact: {
+      paths: ['password', 'secret', 'token', 'authorization', '*.password', '*.secret', '*.token', '*.authorization', 'headers.authorization', '*.headers.authorization'],
+      censor: '[redacted]',
+    },
+  };
   if (options.format === 'pretty') {
     return pino(
       base,

@@ -36,6 +36,12 @@ export interface GatewayMetrics {
   spoolFsync: Histogram<never>;
   spoolReplayed: Counter<never>;
   spoolCorrupt: Counter<never>;
+  publishesRefused: Counter<'reason'>;
+  subscriptionsRefused: Counter<'reason'>;
+  publishesThrottled: Counter<'limit'>;
+  connectionsDropped: Counter<'reason'>;
+  sessionTakeovers: Counter<never>;
+  httpUnauthorized: Counter<never>;
   /** Registers where the spool gauges (bytes, entries, oldest age, blocked) read their values at scrape time. */
   setSpoolSource(source: () => SpoolGaugeValues): void;
 }
@@ -90,6 +96,34 @@ export function createMetrics(options: MetricsOptions = {}): GatewayMetrics {
     spoolCorrupt: new Counter({
       name: 'tidegate_spool_corrupt_entries_total',
       help: 'Spool entries skipped at startup because their checksum failed (torn or corrupt writes).', registers,
+    }),
+    publishesRefused: new Counter({
+      name: 'tidegate_publishes_refused_total',
+      help: 'Publishes refused by authorization or topic rules (the connection is closed), by reason.',
+      labelNames: ['reason'], registers,
+    }),
+    subscriptionsRefused: new Counter({
+      name: 'tidegate_subscriptions_refused_total', help: 'Subscriptions refused, by reason.', labelNames: ['reason'],
+      registers,
+    }),
+    publishesThrottled: new Counter({
+      name: 'tidegate_publishes_throttled_total',
+      help: 'Publishes delayed because their device exceeded its message or byte rate, by the limit that applied.',
+      labelNames: ['limit'], registers,
+    }),
+    connectionsDropped: new Counter({
+      name: 'tidegate_connections_dropped_total',
+      help: 'Established device sessions the gateway closed (protocol errors, timeouts, revoked credentials), by reason.',
+      labelNames: ['reason'], registers,
+    }),
+    sessionTakeovers: new Counter({
+      name: 'tidegate_session_takeovers_total',
+      help: 'Connections that took over the session of an already connected device id (the older one is closed).',
+      registers,
+    }),
+    httpUnauthorized: new Counter({
+      name: 'tidegate_http_unauthorized_total', help: 'HTTP requests refused for a missing or wrong bearer token.',
+      registers,
     }),
     registry,
     connections: new Gauge({ name: 'tidegate_connections', help: 'Device connections currently open.', registers }),

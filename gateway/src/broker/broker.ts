@@ -1,23 +1,26 @@
-import { createServer, type AddressInfo, type Server } from 'node:net';
-import { Aedes, type AuthenticateError, type Client } from 'aedes';
+import { Aedes, type Client } from 'aedes';
+import type { SecuritySettings } from '../auth/settings.js';
+import type { DeviceRegistry } from '../auth/registry.js';
+import type { DeviceVerifier } from '../auth/verifier.js';
 import { GatewayError } from '../errors.js';
 import type { Ingest } from '../ingest/pipeline.js';
-import { isValidDeviceId } from '../ingest/topic.js';
 import { createEventLog } from '../logging/event-log.js';
+import type { DeviceRateLimiter } from '../limits/device-rate.js';
+import type { LoginBackoff } from '../limits/login-backoff.js';
+import { createPacer } from '../limits/pacer.js';
 import type { Logger } from '../logger.js';
 import type { GatewayMetrics } from '../metrics.js';
-
-/** Pending connections the kernel may queue for us. */
-const LISTEN_BACKLOG = 4096;
-
-/** CONNACK return codes of MQTT 3.1.1 §3.2.2.3. */
-const IDENTIFIER_REJECTED = 2;
+import { startListeners, type Listeners } from './listeners.js';
+import { createSessionPolicy } from './session-policy.js';
 
 export interface BrokerOptions {
-  /** Bind address. Default 127.0.0.1. */
-  host?: string;
-  /** TCP port; 0 picks a free one. Default 1883. */
-  port?: number;
+  /** Listeners, authentication mode and limits (see auth/settings.ts). */
+  security: SecuritySettings;
+  /** Secret checks; required when `security.auth` is `required`. */
+  verifier?: DeviceVerifier;
+  registry?: DeviceRegistry;
+  rateLimiter: DeviceRateLimiter;
+  backoff: LoginBackoff;
   ingest: Ingest;
   metrics: GatewayMetrics;
   logger: Logger;
@@ -25,7 +28,9 @@ export interface BrokerOptions {
 
 /** The MQTT side of the gateway. The only module that knows aedes; the rest sees identities and publishes. */
 export interface Broker {
+  /** The plain TCP listener's port. */
   readonly port: number;
+  readonly ports: Listeners['ports'];
   readonly connectedClients: number;
   readonly listening: boolean;
   /**
@@ -33,66 +38,89 @@ export interface Broker {
    * acknowledgement (their devices resend them after reconnecting), which also stops reading those sockets.
    */
   stopAccepting(): void;
-  /** Disconnects every client and closes the listener. */
+  /** Disconnects every client and closes the listeners. */
   close(): Promise<void>;
 }
 
 export async function startBroker(options: BrokerOptions): Promise<Broker> {
-  const { ingest, metrics, logger } = options;
-  const identities = new WeakMap<Client, string>();
+  const { ingest, metrics, logger, security, rateLimiter } = options;
+  const limits = security.limits;
   // Connection events at info, summarised beyond a burst so that thousands of devices reconnecting do not flood.
   const events = createEventLog({ logger });
   const peers = new WeakMap<Client, { remoteAddress: string | undefined; since: number }>();
+  const policy = createSessionPolicy({
+    auth: security.auth,
+    ...(options.verifier === undefined ? {} : { verifier: options.verifier }),
+    ...(options.registry === undefined ? {} : { registry: options.registry }),
+    certDevices: security.certDevices,
+    backoff: options.backoff,
+    keepaliveMaxS: limits.keepaliveMaxS,
+    maxTopicLevels: limits.maxTopicLevels,
+    metrics,
+    logger,
+  });
+  // Devices over their rate are delayed in arrival order: their publish stays unacknowledged and aedes reads no
+  // more from their socket meanwhile (the same mechanism as the bridge's backpressure).
+  const pacer = createPacer();
   let draining = false;
 
   const aedes = await Aedes.createBroker({
     // MQTT 3.1 capped client ids at 23 bytes; device ids may be up to 128 characters.
     maxClientsIdLength: 128,
-    authenticate(client, _username, _password, callback) {
-      // Local mode: the identity is the client id, as Mosquitto's anonymous local listener would have it.
-      if (!isValidDeviceId(client.id)) {
-        metrics.connectionsRefused.inc({ reason: 'invalid_client_id' });
-        logger.info({ clientId: client.id }, 'connection refused: client id is not a valid device id');
-        const err = new Error('client id is not a valid device id') as AuthenticateError;
-        err.returnCode = IDENTIFIER_REJECTED;
-        callback(err, false);
-        return;
-      }
-      identities.set(client, client.id);
-      callback(null, true);
-    },
+    connectTimeout: limits.connectTimeoutMs,
+    drainTimeout: limits.drainTimeoutMs,
+    // aedes' own hard cap; the configured depth is enforced by the policy, which counts it.
+    maxTopicLevels: 100,
+    preConnect: (client, packet, callback) => policy.preConnect(client, packet, callback),
+    authenticate: (client, username, password, callback) => policy.authenticate(client, username, password, callback),
+    authorizeSubscribe: (client, sub, callback) => policy.authorizeSubscribe(client, sub, callback),
     authorizePublish(client, packet, callback) {
-      const identity = client === null ? undefined : identities.get(client);
-      if (identity === undefined) {
-        // Wills and broker-internal publishes: plain MQTT, never readings.
+      const session = client === null ? undefined : policy.sessionOf(client);
+      if (session === undefined) {
+        // Broker-internal publishes ($SYS): plain MQTT, never readings.
         callback(null);
         return;
       }
       if (draining) return; // held: no acknowledgement, and aedes reads no more from this socket
-      const payload = Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload);
-      // The result callback may wait for Kinesis: keep it from retaining the packet and its payload.
+      const identity = session.deviceId;
       const topic = packet.topic;
-      ingest.handle(
-        { identity, topic, payload, qos: packet.qos, protocol: 'mqtt' },
-        (result) => {
+      const refusal = policy.checkPublishTopic(topic);
+      if (refusal !== undefined) {
+        metrics.publishesRefused.inc({ reason: refusal });
+        logger.info({ deviceId: identity, reason: refusal }, 'publish refused, closing connection');
+        callback(new GatewayError('GW_ERR_NOT_AUTHORIZED', `publish refused: ${refusal}`));
+        return;
+      }
+      // Retained messages are not kept: a device could otherwise grow the broker's memory with one retained
+      // message per topic of its namespace.
+      packet.retain = false;
+      const payload = Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload);
+      const qos = packet.qos;
+      const { delayMs, limitedBy } = rateLimiter.charge(identity, 1, payload.length + topic.length);
+      if (limitedBy !== undefined) metrics.publishesThrottled.inc({ limit: limitedBy });
+      pacer.run(identity, delayMs, () => {
+        // The result callback may wait for Kinesis: keep it from retaining the packet and its payload.
+        ingest.handle({ identity, topic, payload, qos, protocol: 'mqtt' }, (result) => {
           switch (result.action) {
             case 'ack':
               callback(null);
               break;
             case 'refuse':
-              events.event('publish_refused', 'warn', { deviceId: identity, topic, reason: result.reason }, 'publish refused, closing connection');
+              metrics.publishesRefused.inc({ reason: result.reason === 'identity_mismatch' ? 'foreign_device' : 'outside_namespace' });
+              events.event('publish_refused', 'warn', { deviceId: identity, topic: topic.slice(0, 256), reason: result.reason }, 'publish refused, closing connection');
               callback(new GatewayError('GW_ERR_NOT_AUTHORIZED', result.message));
               break;
             case 'unavailable':
               // Leave it unacknowledged; the connection closes during shutdown and the device resends.
               break;
           }
-        },
-      );
+        });
+      });
     },
   });
 
   aedes.on('client', (client) => {
+    policy.onClientRegistered(client);
     metrics.connectionsTotal.inc();
     metrics.connections.set(aedes.connectedClients);
     const conn = client.conn as { remoteAddress?: string; remotePort?: number };
@@ -101,6 +129,7 @@ export async function startBroker(options: BrokerOptions): Promise<Broker> {
     events.event('connection_accepted', 'info', { clientId: client.id, remoteAddress, connections: aedes.connectedClients }, 'connection accepted');
   });
   aedes.on('clientDisconnect', (client) => {
+    policy.onClientGone(client);
     metrics.connections.set(aedes.connectedClients);
     const peer = peers.get(client);
     events.event(
@@ -116,46 +145,62 @@ export async function startBroker(options: BrokerOptions): Promise<Broker> {
     );
   });
   aedes.on('clientError', (client, err) => {
+    policy.onError(client, err);
     logger.debug({ clientId: client.id, err: err.message }, 'client error');
   });
   aedes.on('connectionError', (client, err) => {
-    logger.debug({ clientId: client.id, err: err.message }, 'connection error');
+    policy.onError(client, err);
+    logger.debug({ err: err.message }, 'connection error');
   });
 
-  const server: Server = createServer((socket) => {
-    if (draining) {
-      socket.destroy();
-      return;
-    }
-    aedes.handle(socket);
-  });
-  const host = options.host ?? '127.0.0.1';
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', (err) =>
-      reject(new GatewayError('GW_ERR_LISTEN', `MQTT listener could not bind ${host}:${options.port ?? 1883}: ${err.message}`, { cause: err })),
-    );
-    // Node's default accept backlog (511) overflows when thousands of devices reconnect at once; the kernel caps
-    // this at net.core.somaxconn.
-    server.listen({ port: options.port ?? 1883, host, backlog: LISTEN_BACKLOG }, () => resolve());
-  });
-  const port = (server.address() as AddressInfo).port;
+  let listeners: Listeners;
+  try {
+    listeners = await startListeners({
+      tcp: security.tcp,
+      ...(security.tls === undefined ? {} : { tls: security.tls }),
+      ...(security.ws === undefined ? {} : { ws: security.ws }),
+      ...(security.wss === undefined ? {} : { wss: security.wss }),
+      ...(security.tlsMaterial === undefined ? {} : { tlsMaterial: security.tlsMaterial }),
+      handle: (stream, req) => {
+        if (draining) {
+          stream.destroy();
+          return;
+        }
+        aedes.handle(stream, req);
+      },
+      maxConnections: limits.maxConnections,
+      maxPacketBytes: limits.maxPacketBytes,
+      maxConnectBytes: limits.maxConnectBytes,
+      handshakeTimeoutMs: limits.connectTimeoutMs,
+      backoff: options.backoff,
+      backoffOnHandshakeFailure: security.auth === 'required',
+      metrics,
+      logger,
+    });
+  } catch (err) {
+    await new Promise<void>((resolve) => aedes.close(() => resolve()));
+    throw err;
+  }
 
   return {
-    port,
+    port: listeners.ports.tcp,
+    ports: listeners.ports,
     get connectedClients() {
       return aedes.connectedClients;
     },
     get listening() {
-      return server.listening && !draining;
+      return listeners.listening && !draining;
     },
     stopAccepting() {
       draining = true;
-      if (server.listening) server.close();
+      listeners.stopAccepting();
     },
     async close() {
       draining = true;
-      if (server.listening) server.close();
+      listeners.stopAccepting();
+      pacer.clear();
       await new Promise<void>((resolve) => aedes.close(() => resolve()));
+      await listeners.close();
       metrics.connections.set(0);
       events.close();
     },

@@ -124,6 +124,8 @@ const GROUP_TITLES: Record<SettingSpec['group'], string> = {
   local: 'Local mode',
   bridge: 'Batching bridge',
   delivery: 'Delivery runner (Firehose semantics → S3)',
+  security: 'Security (authentication, TLS, WebSocket, HTTP token)',
+  limits: 'Limits',
 };
 
 function accepted(spec: SettingSpec): string {

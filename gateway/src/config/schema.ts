@@ -19,7 +19,7 @@ export interface SettingSpec {
   /** Default as text, so `--help` can print it; `undefined` means "not set". */
   default: string | undefined;
   describe: string;
-  group: 'general' | 'mqtt' | 'http' | 'kinesis' | 'firehose' | 'bridge' | 'delivery' | 'local';
+  group: 'general' | 'mqtt' | 'http' | 'kinesis' | 'firehose' | 'bridge' | 'delivery' | 'local' | 'security' | 'limits';
 }
 
 const PORT = { type: 'int', min: 0, max: 65535 } as const;
@@ -278,6 +278,142 @@ export const SETTINGS = {
     flag: 'request-timeout-ms', env: ['TIDEGATE_REQUEST_TIMEOUT_MS'], group: 'bridge',
     kind: { type: 'int', min: 100, max: 600_000 }, default: '15000',
     describe: 'Deadline of one PutRecords/PutRecordBatch request, after which it is retried.',
+  },
+  // Security (README "Security"): authentication, TLS, WebSocket listeners, the HTTP token.
+  auth: {
+    flag: 'auth', env: ['TIDEGATE_AUTH'], group: 'security',
+    kind: { type: 'enum', values: ['off', 'required'] }, default: undefined,
+    describe:
+      'Device authentication. required: every device presents its registry secret or a client certificate. ' +
+      'off: the device id is the client id, no credentials (only allowed while every listener is on loopback). ' +
+      'Unset: required in cloud mode, off in local mode.',
+  },
+  devicesFile: {
+    flag: 'devices-file', env: ['TIDEGATE_DEVICES_FILE'], group: 'security',
+    kind: { type: 'string' }, default: undefined,
+    describe: 'Device registry (ids, scrypt-hashed secrets, metadata), managed with `npm run devices`. Unset: <data-dir>/devices.json.',
+  },
+  authCacheSize: {
+    flag: 'auth-cache-size', env: ['TIDEGATE_AUTH_CACHE_SIZE'], group: 'security',
+    kind: { type: 'int', min: 0, max: 10_000_000 }, default: '10000',
+    describe: 'Successful secret verifications remembered (LRU), so reconnect storms do not rerun scrypt; 0 disables.',
+  },
+  tlsHost: {
+    flag: 'tls-host', env: ['TIDEGATE_TLS_HOST'], group: 'security',
+    kind: { type: 'host' }, default: undefined, describe: 'Address of the MQTT-over-TLS listener. Unset: --mqtt-host.',
+  },
+  tlsPort: {
+    flag: 'tls-port', env: ['TIDEGATE_TLS_PORT'], group: 'security',
+    kind: PORT, default: '8883', describe: 'MQTT-over-TLS port; the listener runs when --tls-cert and --tls-key are set.',
+  },
+  tlsCert: {
+    flag: 'tls-cert', env: ['TIDEGATE_TLS_CERT'], group: 'security',
+    kind: { type: 'string' }, default: undefined, describe: 'Server certificate chain (PEM file) for the TLS and wss listeners.',
+  },
+  tlsKey: {
+    flag: 'tls-key', env: ['TIDEGATE_TLS_KEY'], group: 'security',
+    kind: { type: 'string' }, default: undefined, describe: 'Private key (PEM file) of --tls-cert.',
+  },
+  tlsCa: {
+    flag: 'tls-ca', env: ['TIDEGATE_TLS_CA'], group: 'security',
+    kind: { type: 'string' }, default: undefined,
+    describe: 'CA bundle (PEM file) that signs device certificates; when set, devices may authenticate with a client certificate.',
+  },
+  tlsClientCert: {
+    flag: 'tls-client-cert', env: ['TIDEGATE_TLS_CLIENT_CERT'], group: 'security',
+    kind: { type: 'enum', values: ['optional', 'required'] }, default: 'optional',
+    describe: 'optional: TLS devices present a certificate or a secret. required: the TLS handshake fails without a certificate signed by --tls-ca.',
+  },
+  tlsCertDevices: {
+    flag: 'tls-cert-devices', env: ['TIDEGATE_TLS_CERT_DEVICES'], group: 'security',
+    kind: { type: 'enum', values: ['any', 'registered'] }, default: 'any',
+    describe: 'any: a valid certificate admits its device unless the registry lists it as revoked. registered: the device must also be in the registry, unrevoked.',
+  },
+  ws: {
+    flag: 'ws', env: ['TIDEGATE_WS'], group: 'security',
+    kind: { type: 'enum', values: ['off', 'on'] }, default: 'off', describe: 'MQTT over WebSocket (subprotocol mqtt) on --ws-port.',
+  },
+  wsHost: {
+    flag: 'ws-host', env: ['TIDEGATE_WS_HOST'], group: 'security',
+    kind: { type: 'host' }, default: undefined, describe: 'Address of the WebSocket listener. Unset: --mqtt-host.',
+  },
+  wsPort: {
+    flag: 'ws-port', env: ['TIDEGATE_WS_PORT'], group: 'security', kind: PORT, default: '8083', describe: 'MQTT-over-WebSocket port.',
+  },
+  wss: {
+    flag: 'wss', env: ['TIDEGATE_WSS'], group: 'security',
+    kind: { type: 'enum', values: ['off', 'on'] }, default: 'off',
+    describe: 'MQTT over secure WebSocket on --wss-port, with the TLS settings (needs --tls-cert and --tls-key).',
+  },
+  wssHost: {
+    flag: 'wss-host', env: ['TIDEGATE_WSS_HOST'], group: 'security',
+    kind: { type: 'host' }, default: undefined, describe: 'Address of the secure WebSocket listener. Unset: --mqtt-host.',
+  },
+  wssPort: {
+    flag: 'wss-port', env: ['TIDEGATE_WSS_PORT'], group: 'security', kind: PORT, default: '8084', describe: 'MQTT-over-secure-WebSocket port.',
+  },
+  httpToken: {
+    flag: 'http-token', env: ['TIDEGATE_HTTP_TOKEN'], group: 'security',
+    kind: { type: 'string' }, default: undefined,
+    describe: 'When set (at least 16 characters), every HTTP endpoint except /healthz requires "Authorization: Bearer <token>".',
+  },
+  httpTokenFile: {
+    flag: 'http-token-file', env: ['TIDEGATE_HTTP_TOKEN_FILE'], group: 'security',
+    kind: { type: 'string' }, default: undefined, describe: 'File holding the HTTP token (first line), instead of --http-token.',
+  },
+
+  // Limits (README "Security" → limits table).
+  maxConnections: {
+    flag: 'max-connections', env: ['TIDEGATE_MAX_CONNECTIONS'], group: 'limits',
+    kind: { type: 'int', min: 1, max: 10_000_000 }, default: '100000',
+    describe: 'Open device connections across all MQTT listeners; further connections are closed at once.',
+  },
+  connectTimeoutMs: {
+    flag: 'connect-timeout-ms', env: ['TIDEGATE_CONNECT_TIMEOUT_MS'], group: 'limits',
+    kind: { type: 'int', min: 100, max: 300_000 }, default: '10000',
+    describe: 'A connection that has not sent CONNECT by then is closed (counts as a failed login for the backoff).',
+  },
+  keepaliveMaxS: {
+    flag: 'keepalive-max-s', env: ['TIDEGATE_KEEPALIVE_MAX_S'], group: 'limits',
+    kind: { type: 'int', min: 1, max: 65535 }, default: '1200',
+    describe: 'Largest keep-alive honoured; a device asking for 0 (none) or more gets this one (closed after 1.5x of it without traffic).',
+  },
+  maxPacketBytes: {
+    flag: 'max-packet-bytes', env: ['TIDEGATE_MAX_PACKET_BYTES'], group: 'limits',
+    kind: { type: 'int', min: 1024, max: 268_435_460 }, default: String(256 * 1024),
+    describe: 'Largest MQTT packet; a larger length field closes the connection before its body is buffered. Raised to --max-payload-bytes + 4096 if lower.',
+  },
+  maxTopicLevels: {
+    flag: 'max-topic-levels', env: ['TIDEGATE_MAX_TOPIC_LEVELS'], group: 'limits',
+    kind: { type: 'int', min: 3, max: 100 }, default: '8', describe: 'Deepest topic (levels) in a publish or subscription.',
+  },
+  deviceMessagesPerSecond: {
+    flag: 'device-messages-per-second', env: ['TIDEGATE_DEVICE_MESSAGES_PER_SECOND'], group: 'limits',
+    kind: { type: 'int', min: 0, max: 1_000_000 }, default: undefined,
+    describe: 'Publishes per second per device (one second of burst); a faster device is slowed down, not dropped. 0: unlimited. Unset: 100 in cloud mode, unlimited in local mode.',
+  },
+  deviceBytesPerSecond: {
+    flag: 'device-bytes-per-second', env: ['TIDEGATE_DEVICE_BYTES_PER_SECOND'], group: 'limits',
+    kind: { type: 'int', min: 0, max: 10_000_000_000 }, default: undefined,
+    describe: 'Publish bytes (payload + topic) per second per device, like --device-messages-per-second. Unset: 524288 in cloud mode, unlimited in local mode.',
+  },
+  loginBackoffBaseMs: {
+    flag: 'login-backoff-base-ms', env: ['TIDEGATE_LOGIN_BACKOFF_BASE_MS'], group: 'limits',
+    kind: { type: 'int', min: 0, max: 600_000 }, default: '1000',
+    describe: 'After --login-backoff-after failed logins from one address, its connections are refused for this long, doubling per further failure. 0 disables.',
+  },
+  loginBackoffMaxMs: {
+    flag: 'login-backoff-max-ms', env: ['TIDEGATE_LOGIN_BACKOFF_MAX_MS'], group: 'limits',
+    kind: { type: 'int', min: 0, max: 3_600_000 }, default: '60000', describe: 'Longest failed-login backoff.',
+  },
+  loginBackoffAfter: {
+    flag: 'login-backoff-after', env: ['TIDEGATE_LOGIN_BACKOFF_AFTER'], group: 'limits',
+    kind: { type: 'int', min: 0, max: 1000 }, default: '3', describe: 'Consecutive failed logins an address may have before the backoff starts.',
+  },
+  drainTimeoutMs: {
+    flag: 'drain-timeout-ms', env: ['TIDEGATE_DRAIN_TIMEOUT_MS'], group: 'limits',
+    kind: { type: 'int', min: 0, max: 600_000 }, default: '30000',
+    describe: 'A device that reads nothing of what the gateway sends it for this long is disconnected (0: never).',
   },
 } as const satisfies Record<string, SettingSpec>;
 

@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { bearerTokenMatches, cookieToken, tokenMatches, TOKEN_COOKIE } from '../auth/http-token.js';
 import { GatewayError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { GatewayMetrics } from '../metrics.js';
@@ -25,6 +26,11 @@ export interface HttpServerOptions {
   ingest?: HttpIngest;
   /** The live dashboard (`/`) and its JSON endpoints; absent: 404. */
   dashboard?: DashboardRoutes;
+  /**
+   * When set, every endpoint except /healthz and the device ingest requires `Authorization: Bearer <token>` (401
+   * otherwise). A browser opens the dashboard once with `/?token=<token>`, which keeps it in an HttpOnly cookie.
+   */
+  token?: string;
 }
 
 export interface HttpServer {
@@ -62,6 +68,26 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.writeHead(405, { allow: 'GET, HEAD' }).end();
       return;
+    }
+    if (options.token !== undefined && path !== '/healthz') {
+      const query = new URLSearchParams((req.url ?? '').split('?')[1] ?? '');
+      const fromQuery = path === '/' ? (query.get('token') ?? '') : '';
+      if (fromQuery !== '' && tokenMatches(fromQuery, options.token)) {
+        // Keep it for the dashboard's own requests, and drop it from the address bar (and browser history).
+        res.writeHead(303, {
+          location: '/',
+          'set-cookie': `${TOKEN_COOKIE}=${encodeURIComponent(fromQuery)}; HttpOnly; SameSite=Strict; Path=/`,
+          'cache-control': 'no-store',
+        });
+        res.end();
+        return;
+      }
+      if (!bearerTokenMatches(req.headers.authorization, options.token) && !tokenMatches(cookieToken(req.headers.cookie), options.token)) {
+        metrics.httpUnauthorized.inc();
+        res.writeHead(401, { 'www-authenticate': 'Bearer realm="tidegate"', 'content-type': 'application/json; charset=utf-8' });
+        res.end(JSON.stringify({ error: 'unauthorized', message: 'a bearer token is required' }));
+        return;
+      }
     }
     if (options.dashboard?.handle(path, req, res) === true) return;
     switch (path) {

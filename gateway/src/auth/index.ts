@@ -1,0 +1,11 @@
+export type { DeviceAuthenticator, DeviceVerifier, VerifyOutcome } from './verifier.js';
+export { createDeviceVerifier } from './verifier.js';
+export type { DeviceRateLimiter } from '../limits/device-rate.js';
+export { createDeviceRateLimiter } from '../limits/device-rate.js';
+export type { Security } from './security.js';
+export { createSecurity } from './security.js';
+export type { SecuritySettings } from './settings.js';
+export { isLoopbackHost, resolveSecurity } from './settings.js';
+export type { DeviceRegistry } from './registry.js';
+export { openDeviceRegistry } from './registry.js';
+export { bearerTokenMatches } from './http-token.js';
