@@ -1,6 +1,8 @@
 import { join } from 'node:path';
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import { startBroker, type Broker } from './broker/broker.js';
+import { connectCluster, type ClusterBackend } from './broker/cluster.js';
+import { createCommandsRoute } from './http/commands-route.js';
 import type { GatewayConfig } from './config/load.js';
 import { GatewayError, isGatewayError } from './errors.js';
 import { startHttpServer, type HttpServer, type ReadinessCheck } from './http/server.js';
@@ -221,7 +223,17 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps = {}
     }
     const ingest = createIngest({ forwarder, deadLetter, metrics, logger, sequencer, maxPayloadBytes: config.maxPayloadBytes });
 
-    const broker: Broker = await startBroker({ host: config.mqttHost, port: config.mqttPort, ingest, metrics, logger });
+    let cluster: ClusterBackend | undefined;
+    if (config.cluster !== undefined) {
+      const joined = await connectCluster({ url: config.cluster, logger });
+      cluster = joined;
+      // Closed after the broker (whose close already disconnects it); this covers a broker that failed to start.
+      closers.push(() => joined.destroy());
+    }
+    const broker: Broker = await startBroker({
+      host: config.mqttHost, port: config.mqttPort, ingest, metrics, logger,
+      ...(cluster === undefined ? {} : { cluster }),
+    });
     closers.push(() => broker.close());
 
     let shuttingDown = false;
@@ -247,6 +259,9 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps = {}
                   : { ok: false, detail: `spool disk error: ${st.error}` };
               })(),
             }),
+        ...(cluster === undefined
+          ? {}
+          : { cluster: { ok: cluster.connected, detail: `Redis ${cluster.url} ${cluster.connected ? 'connected' : 'unreachable (reconnecting)'}` } }),
         lifecycle: { ok: !shuttingDown, detail: shuttingDown ? 'shutting down' : 'running' },
       };
     };
@@ -256,6 +271,15 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps = {}
       metrics,
       logger,
       readiness,
+      routes: [
+        createCommandsRoute({
+          token: config.httpToken,
+          publish: (topic, payload, qos) => broker.publish(topic, payload, qos),
+          maxBytes: config.maxPayloadBytes,
+          registry: metrics.registry,
+          logger,
+        }),
+      ],
     });
     closers.push(() => http.close());
 

@@ -78,6 +78,14 @@ export const SETTINGS = {
     kind: { type: 'int', min: 2, max: MIB - 4096 }, default: String(128 * 1024),
     describe: 'Largest reading payload forwarded; larger ones are dead-lettered (AWS IoT Core uses 128 KiB).',
   },
+  cluster: {
+    flag: 'cluster', env: ['TIDEGATE_CLUSTER'], group: 'mqtt',
+    kind: { type: 'string', pattern: /^rediss?:\/\/\S+$/, patternHint: 'a redis:// or rediss:// URL' },
+    default: undefined,
+    describe:
+      'Scale-out: share MQTT sessions and routing with the other gateways through this Redis ' +
+      '(redis://[user:password@]host:port[/db]; rediss:// for TLS).',
+  },
   httpHost: {
     flag: 'http-host', env: ['TIDEGATE_HTTP_HOST'], group: 'http',
     kind: { type: 'host' }, default: '127.0.0.1', describe: 'Address of the HTTP server (/metrics, /healthz, /readyz).',
@@ -85,6 +93,14 @@ export const SETTINGS = {
   httpPort: {
     flag: 'http-port', env: ['TIDEGATE_HTTP_PORT'], group: 'http',
     kind: PORT, default: '8080', describe: 'HTTP port (0 picks a free port).',
+  },
+  httpToken: {
+    flag: 'http-token', env: ['TIDEGATE_HTTP_TOKEN'], group: 'http',
+    kind: { type: 'string', pattern: /^[\x21-\x7e]{16,}$/, patternHint: 'at least 16 printable characters, no spaces' },
+    default: undefined,
+    describe:
+      'Operator token: requests to the operator API (POST /v1/devices/{id}/commands) must send ' +
+      '"Authorization: Bearer <token>". Unset: the operator API refuses every request.',
   },
   stream: {
     flag: 'stream', env: ['TIDEGATE_STREAM'], group: 'kinesis',

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { GatewayError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { GatewayMetrics } from '../metrics.js';
+import type { HttpRoute } from './commands-route.js';
 
 export interface ReadinessCheck {
   ok: boolean;
@@ -18,6 +19,8 @@ export interface HttpServerOptions {
   logger: Logger;
   /** Named checks; `/readyz` answers 200 only when all pass, and lists them in its body either way. */
   readiness: () => Record<string, ReadinessCheck>;
+  /** Further routes (the operator API), tried in order before the operators' GET endpoints. */
+  routes?: readonly HttpRoute[];
 }
 
 export interface HttpServer {
@@ -36,7 +39,8 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
   const { metrics, logger } = options;
 
   async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const path = (req.url ?? '/').split('?', 1)[0];
+    const path = (req.url ?? '/').split('?', 1)[0] as string;
+    for (const extra of options.routes ?? []) if (await extra(req, res, path)) return;
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.writeHead(405, { allow: 'GET, HEAD' }).end();
       return;
