@@ -205,7 +205,15 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps = {}
     closers.push(() => producer.close());
     const bridge = producer.bridge;
 
-    const sequencer = createSequencer();
+    let cluster: ClusterBackend | undefined;
+    if (config.cluster !== undefined) {
+      const joined = await connectCluster({ url: config.cluster, logger });
+      cluster = joined;
+      // Closed after the broker (whose close already disconnects it); this covers a broker that failed to start.
+      closers.push(() => joined.destroy());
+    }
+    // In a cluster the epoch is reserved in Redis, so two gateways started in the same millisecond still differ.
+    const sequencer = createSequencer(cluster === undefined ? undefined : await cluster.reserveEpoch(Date.now()));
     let forwarder: Forwarder;
     if (spool !== undefined) {
       spoolForwarding = createSpoolForwarding({ spool, bridge, deadLetter, metrics, logger });
@@ -223,13 +231,6 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps = {}
     }
     const ingest = createIngest({ forwarder, deadLetter, metrics, logger, sequencer, maxPayloadBytes: config.maxPayloadBytes });
 
-    let cluster: ClusterBackend | undefined;
-    if (config.cluster !== undefined) {
-      const joined = await connectCluster({ url: config.cluster, logger });
-      cluster = joined;
-      // Closed after the broker (whose close already disconnects it); this covers a broker that failed to start.
-      closers.push(() => joined.destroy());
-    }
     const broker: Broker = await startBroker({
       host: config.mqttHost, port: config.mqttPort, ingest, metrics, logger,
       ...(cluster === undefined ? {} : { cluster }),

@@ -7,6 +7,9 @@
 import mqtt, { type MqttClient } from 'mqtt';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { pino } from 'pino';
+import { connectCluster } from '../../gateway/src/broker/cluster.js';
+import { isGatewayError } from '../../gateway/src/errors.js';
 import { spawnGateway, type ChildGateway } from '../support/child-gateway.js';
 import { spawnKinesis, type ChildKinesis } from '../support/child-kinesis.js';
 import { parseRecord, readStream, testKinesisClient } from '../support/kinesis.js';
@@ -175,6 +178,24 @@ describe('two gateways sharing sessions and routing through Redis', () => {
     const closed = waitForClose(old, 10_000);
     await device(b, 'dev-twice');
     await closed;
+  });
+
+  it('reserves a distinct epoch for each gateway run, even for the same start millisecond', async () => {
+    const logger = pino({ level: 'silent' });
+    const [x, y] = await Promise.all([connectCluster({ url: redis.url, logger }), connectCluster({ url: redis.url, logger })]);
+    try {
+      const start = Date.now() + 1_000_000;
+      const epochs = await Promise.all([x.reserveEpoch(start), y.reserveEpoch(start), x.reserveEpoch(start)]);
+      expect(new Set(epochs).size).toBe(3);
+      for (const e of epochs) expect(e).toBeGreaterThanOrEqual(start);
+    } finally {
+      await Promise.all([x.destroy(), y.destroy()]);
+    }
+  });
+
+  it('fails fast with GW_ERR_CLUSTER when Redis does not answer', async () => {
+    const err = await connectCluster({ url: 'redis://127.0.0.1:1', logger: pino({ level: 'silent' }), connectTimeoutMs: 300 }).catch((e: unknown) => e);
+    expect(isGatewayError(err, 'GW_ERR_CLUSTER')).toBe(true);
   });
 
   it('stops both gateways cleanly, closing their Redis connections', async () => {

@@ -34,12 +34,12 @@ export interface ChildRedis {
   kill(): Promise<void>;
 }
 
-/** A throwaway redis-server (Debian's) on loopback: no RDB snapshots, no AOF. */
-export async function spawnRedis(): Promise<ChildRedis> {
+/** A throwaway redis-server (Debian's) on loopback: no RDB snapshots, no AOF. `port`: a fixed one (a restart). */
+export async function spawnRedis(fixedPort?: number): Promise<ChildRedis> {
   const bin = onPath('redis-server');
   if (bin === undefined) throw new Error('redis-server is not on PATH (apt-get install redis-server)');
   for (let attempt = 0; ; attempt++) {
-    const port = await freePort();
+    const port = fixedPort ?? (await freePort());
     const child = spawn(bin, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--protected-mode', 'yes'], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -64,6 +64,6 @@ export async function spawnRedis(): Promise<ChildRedis> {
       };
     }
     // The port was taken between freePort() and the bind: try another one.
-    if (attempt >= 3) throw new Error(`redis-server did not start: ${out}`);
+    if (attempt >= 3 || fixedPort !== undefined) throw new Error(`redis-server did not start: ${out}`);
   }
 }

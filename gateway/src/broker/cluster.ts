@@ -69,6 +69,12 @@ export interface ClusterBackend {
   readonly connected: boolean;
   readonly url: string;
   /**
+   * The first epoch (ms) at or after `candidate` that no other gateway of the cluster reserved in the last day, so
+   * each gateway run has its own `epoch` in the records it writes, and a device's readings from two gateways never
+   * look like duplicates of each other.
+   */
+  reserveEpoch(candidate: number): Promise<number>;
+  /**
    * Disconnects from Redis: the persistence, then the emitter. Closing the broker does the same (through the
    * emitter's close), so this is for a broker that never started. Idempotent.
    */
@@ -77,13 +83,20 @@ export interface ClusterBackend {
 
 interface RedisConnection {
   status: string;
+  disconnect(): void;
+  /** A new connection with the same options (ioredis). */
+  duplicate(): RedisConnection;
+  on(event: 'error', listener: (err: Error) => void): unknown;
   once(event: 'ready', listener: () => void): unknown;
   off(event: 'ready', listener: () => void): unknown;
 }
 
 interface MqEmitterRedis {
+  closing?: boolean;
+  /** MQEmitter's own close (local listeners), which mqemitter-redis calls once its connections ended. */
+  _close(cb: () => void): void;
   subConn: RedisConnection;
-  pubConn: RedisConnection;
+  pubConn: RedisConnection & { set(key: string, value: string, px: 'PX', ms: number, nx: 'NX'): Promise<string | null> };
   state: { on(event: 'error', listener: (err: Error) => void): unknown };
   close(cb: () => void): void;
 }
@@ -118,41 +131,92 @@ export async function connectCluster(options: ClusterOptions): Promise<ClusterBa
     lastError = err.message;
     logger.warn({ redis: safeUrl, err: err.message }, 'cluster: Redis connection error');
   };
-  const mq = (mqemitterRedis as unknown as (o: object) => MqEmitterRedis)({ ...connection });
+  // maxRetriesPerRequest null: while Redis is away, commands wait for it instead of failing after 20 reconnects
+  // (a failed command inside aedes or its persistence would be an unhandled rejection). Readings do not wait: they
+  // are acknowledged after Kinesis, before the broker hands them to Redis for routing.
+  const mq = (mqemitterRedis as unknown as (o: object) => MqEmitterRedis)({ ...connection, maxRetriesPerRequest: null });
   mq.state.on('error', onError);
   const timeoutMs = options.connectTimeoutMs ?? 10_000;
   const ready = (await Promise.all([whenReady(mq.pubConn, timeoutMs), whenReady(mq.subConn, timeoutMs)])).every(Boolean);
   if (!ready) {
-    await new Promise<void>((resolve) => mq.close(() => resolve()));
+    // quit() would wait for a connection that never came: drop both and stop reconnecting.
+    mq.pubConn.disconnect();
+    mq.subConn.disconnect();
     throw new GatewayError('GW_ERR_CLUSTER', `cluster: Redis at ${safeUrl} did not answer within ${timeoutMs} ms`, {
       detail: { hint: 'start Redis or fix --cluster', cause: lastError },
     });
   }
   lastError = undefined;
-  const persistence = aedesPersistenceRedis({ ...connection });
+  // Created when the broker takes it (its own Redis connection), so a gateway that fails before never opens it.
+  // Its connection is a duplicate of the emitter's (same options), so its errors are logged like the emitter's rather
+  // than printed by ioredis as unhandled, and /readyz sees its state.
+  let persistence: AedesPersistenceRedis | undefined;
+  let store: RedisConnection | undefined;
+  const takePersistence = (): AedesPersistenceRedis => {
+    if (persistence === undefined) {
+      store = mq.pubConn.duplicate();
+      store.on('error', onError);
+      persistence = aedesPersistenceRedis({ conn: store });
+    }
+    return persistence;
+  };
   // aedes closes its emitter when the broker closes, but never the persistence, which needs the emitter to
   // unsubscribe: so the emitter's close first destroys the persistence (disconnecting its Redis connection).
   let persistenceGone: Promise<void> | undefined;
   const destroyPersistence = (): Promise<void> =>
     (persistenceGone ??= new Promise<void>((resolve) => {
-      // CallBackPersistence waits for its setup before destroying; a broker that never started never sets it up.
-      const timer = setTimeout(resolve, 2000);
-      persistence.destroy(() => {
-        clearTimeout(timer);
-        resolve();
-      });
+      if (persistence === undefined) return resolve();
+      if (store?.status !== 'ready') {
+        // Redis is away: the persistence's unsubscribe and disconnect would wait for it.
+        store?.disconnect();
+        return resolve();
+      }
+      // Without a callback, destroy() returns the async persistence's own promise. (With one, it first waits for a
+      // 'ready' event that aedes 1.x's async setup never emits.) The timer bounds a Redis that stopped answering.
+      const timer = setTimeout(resolve, 5000);
+      Promise.resolve(persistence.destroy()).then(
+        () => {
+          clearTimeout(timer);
+          resolve();
+        },
+        (err: unknown) => {
+          clearTimeout(timer);
+          logger.warn({ err: (err as Error).message }, 'cluster: closing the session store failed');
+          resolve();
+        },
+      );
     }));
   const closeEmitter = mq.close.bind(mq);
   mq.close = (cb: () => void): void => {
-    void destroyPersistence().finally(() => closeEmitter(cb));
+    void destroyPersistence().finally(() => {
+      if (mq.pubConn.status === 'ready' && mq.subConn.status === 'ready') {
+        closeEmitter(cb);
+        return;
+      }
+      // Redis is away: QUIT would wait for it forever. Drop the connections and close the local side.
+      store?.disconnect();
+      mq.closing = true;
+      mq.pubConn.disconnect();
+      mq.subConn.disconnect();
+      mq._close(cb);
+    });
   };
   logger.info({ redis: safeUrl }, 'cluster: sessions and routing shared through Redis');
   return {
     mq,
-    persistence,
+    get persistence() {
+      return takePersistence();
+    },
     url: safeUrl,
     get connected() {
-      return mq.pubConn.status === 'ready' && mq.subConn.status === 'ready';
+      return mq.pubConn.status === 'ready' && mq.subConn.status === 'ready' && (store === undefined || store.status === 'ready');
+    },
+    async reserveEpoch(candidate) {
+      for (let epoch = candidate; epoch < candidate + 10_000; epoch++) {
+        const won = await mq.pubConn.set(`tidegate:epoch:${epoch}`, String(process.pid), 'PX', 86_400_000, 'NX');
+        if (won === 'OK') return epoch;
+      }
+      throw new GatewayError('GW_ERR_CLUSTER', 'cluster: no free epoch in 10,000 ms after the start time');
     },
     destroy: () => new Promise<void>((resolve) => mq.close(() => resolve())),
   };
