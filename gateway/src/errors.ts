@@ -21,6 +21,8 @@ export const ERROR_CODES = {
   GW_ERR_DATA_DIR_LOCKED: { retriable: false },
   /** A listener could not bind its address. */
   GW_ERR_LISTEN: { retriable: false },
+  /** The cluster's Redis (--cluster) cannot be reached at start-up. */
+  GW_ERR_CLUSTER: { retriable: true },
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

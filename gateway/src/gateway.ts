@@ -1,5 +1,7 @@
 import { startBroker, type Broker } from './broker/broker.js';
 import { createSecurity, type Security } from './auth/security.js';
+import { connectCluster, type ClusterBackend } from './broker/cluster.js';
+import { createCommandsRoute } from './http/commands-route.js';
 import type { GatewayConfig } from './config/load.js';
 import { GatewayError, isGatewayError } from './errors.js';
 import { startHttpServer, type HttpServer, type ReadinessCheck } from './http/server.js';
@@ -128,7 +130,15 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps = {}
     const sink: SinkSetup = config.sink === 'firehose' ? await setupFirehoseSink(sinkContext) : await setupKinesisSink(sinkContext);
     const { bridge, endpoint } = sink;
 
-    const sequencer = createSequencer();
+    let cluster: ClusterBackend | undefined;
+    if (config.cluster !== undefined) {
+      const joined = await connectCluster({ url: config.cluster, logger });
+      cluster = joined;
+      // Closed after the broker (whose close already disconnects it); this covers a broker that failed to start.
+      closers.push(() => joined.destroy());
+    }
+    // In a cluster the epoch is reserved in Redis, so two gateways started in the same millisecond still differ.
+    const sequencer = createSequencer(cluster === undefined ? undefined : await cluster.reserveEpoch(Date.now()));
     let forwarder: Forwarder;
     if (spool !== undefined) {
       spoolForwarding = createSpoolForwarding({ spool, bridge, deadLetter, metrics, logger });
@@ -169,6 +179,7 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps = {}
       ingest,
       metrics,
       logger,
+      ...(cluster === undefined ? {} : { cluster }),
     });
     closers.push(() => broker.close());
 
@@ -197,6 +208,9 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps = {}
                   : { ok: false, detail: `spool disk error: ${st.error}` };
               })(),
             }),
+        ...(cluster === undefined
+          ? {}
+          : { cluster: { ok: cluster.connected, detail: `Redis ${cluster.url} ${cluster.connected ? 'connected' : 'unreachable (reconnecting)'}` } }),
         lifecycle: { ok: !shuttingDown, detail: shuttingDown ? 'shutting down' : 'running' },
       };
     };
@@ -223,6 +237,15 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps = {}
       ingest: httpIngest,
       dashboard: createDashboardRoutes({ stats, latest }),
       ...(security.settings.httpToken === undefined ? {} : { token: security.settings.httpToken }),
+      routes: [
+        createCommandsRoute({
+          token: security.settings.httpToken,
+          publish: (topic, payload, qos) => broker.publish(topic, payload, qos),
+          maxBytes: config.maxPayloadBytes,
+          registry: metrics.registry,
+          logger,
+        }),
+      ],
     });
     closers.push(() => http.close());
 

@@ -24,6 +24,8 @@ export interface BrokerOptions {
   ingest: Ingest;
   metrics: GatewayMetrics;
   logger: Logger;
+  /** Scale-out: the shared emitter and persistence from `connectCluster` (cluster.ts). Default: this process only. */
+  cluster?: { mq: unknown; persistence: unknown };
 }
 
 /** The MQTT side of the gateway. The only module that knows aedes; the rest sees identities and publishes. */
@@ -38,6 +40,11 @@ export interface Broker {
    * acknowledgement (their devices resend them after reconnecting), which also stops reading those sockets.
    */
   stopAccepting(): void;
+  /**
+   * Publishes a message as the broker itself (never a reading: it does not pass the ingest), to subscribers here
+   * and, in a cluster, on every other gateway; QoS 1 copies wait in persistent sessions of offline subscribers.
+   */
+  publish(topic: string, payload: Buffer, qos: 0 | 1): Promise<void>;
   /** Disconnects every client and closes the listeners. */
   close(): Promise<void>;
 }
@@ -67,6 +74,7 @@ export async function startBroker(options: BrokerOptions): Promise<Broker> {
   const aedes = await Aedes.createBroker({
     // MQTT 3.1 capped client ids at 23 bytes; device ids may be up to 128 characters.
     maxClientsIdLength: 128,
+    ...(options.cluster === undefined ? {} : { mq: options.cluster.mq, persistence: options.cluster.persistence }),
     connectTimeout: limits.connectTimeoutMs,
     drainTimeout: limits.drainTimeoutMs,
     // aedes' own hard cap; the configured depth is enforced by the policy, which counts it.
@@ -190,6 +198,11 @@ export async function startBroker(options: BrokerOptions): Promise<Broker> {
     },
     get listening() {
       return listeners.listening && !draining;
+    },
+    publish(topic, payload, qos) {
+      return new Promise<void>((resolve, reject) =>
+        aedes.publish({ cmd: 'publish', topic, payload, qos, retain: false, dup: false }, (err) => (err ? reject(err) : resolve())),
+      );
     },
     stopAccepting() {
       draining = true;

@@ -83,6 +83,14 @@ export const SETTINGS = {
     kind: { type: 'int', min: 2, max: MIB - 4096 }, default: String(128 * 1024),
     describe: 'Largest reading payload forwarded; larger ones are dead-lettered (AWS IoT Core uses 128 KiB).',
   },
+  cluster: {
+    flag: 'cluster', env: ['TIDEGATE_CLUSTER'], group: 'mqtt',
+    kind: { type: 'string', pattern: /^rediss?:\/\/\S+$/, patternHint: 'a redis:// or rediss:// URL' },
+    default: undefined,
+    describe:
+      'Scale-out: share MQTT sessions and routing with the other gateways through this Redis ' +
+      '(redis://[user:password@]host:port[/db]; rediss:// for TLS).',
+  },
   httpHost: {
     flag: 'http-host', env: ['TIDEGATE_HTTP_HOST'], group: 'http',
     kind: { type: 'host' }, default: '127.0.0.1', describe: 'Address of the HTTP server (/metrics, /healthz, /readyz).',
@@ -355,7 +363,9 @@ export const SETTINGS = {
   httpToken: {
     flag: 'http-token', env: ['TIDEGATE_HTTP_TOKEN'], group: 'security',
     kind: { type: 'string' }, default: undefined,
-    describe: 'When set (at least 16 characters), every HTTP endpoint except /healthz requires "Authorization: Bearer <token>".',
+    describe:
+      'Operator token (at least 16 characters): every HTTP endpoint except /healthz and the device ingest requires ' +
+      '"Authorization: Bearer <token>", and the operator API (POST /v1/devices/{id}/commands) refuses every request without it.',
   },
   httpTokenFile: {
     flag: 'http-token-file', env: ['TIDEGATE_HTTP_TOKEN_FILE'], group: 'security',

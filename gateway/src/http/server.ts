@@ -7,6 +7,7 @@ import type { GatewayMetrics } from '../metrics.js';
 import type { DashboardRoutes } from './dashboard-routes.js';
 import { TELEMETRY_ROUTE, type HttpIngest } from './ingest-route.js';
 import { sendJson } from './respond.js';
+import type { HttpRoute } from './commands-route.js';
 
 export interface ReadinessCheck {
   ok: boolean;
@@ -31,6 +32,8 @@ export interface HttpServerOptions {
    * otherwise). A browser opens the dashboard once with `/?token=<token>`, which keeps it in an HttpOnly cookie.
    */
   token?: string;
+  /** Further routes (the operator API), tried in order before the operators' GET endpoints. */
+  routes?: readonly HttpRoute[];
 }
 
 export interface HttpServer {
@@ -65,6 +68,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
       options.ingest.handle(req, res, telemetry[1] ?? '');
       return;
     }
+    for (const extra of options.routes ?? []) if (await extra(req, res, path)) return;
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.writeHead(405, { allow: 'GET, HEAD' }).end();
       return;
