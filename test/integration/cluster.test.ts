@@ -42,7 +42,7 @@ async function postCommand(gateway: ChildGateway, path: string, body: string, to
 }
 
 async function connections(gateway: ChildGateway): Promise<number> {
-  const text = await (await fetch(`http://127.0.0.1:${gateway.httpPort}/metrics`)).text();
+  const text = await (await fetch(`http://127.0.0.1:${gateway.httpPort}/metrics`, { headers: { authorization: `Bearer ${TOKEN}` } })).text();
   return Number(/^tidegate_connections (\S+)$/m.exec(text)?.[1]);
 }
 
@@ -82,15 +82,14 @@ describe('two gateways sharing sessions and routing through Redis', () => {
 
   it('reports the cluster in /readyz', async () => {
     for (const g of [a, b]) {
-      const body = (await (await fetch(`http://127.0.0.1:${g.httpPort}/readyz`)).json()) as { checks: Record<string, { ok: boolean }> };
+      const body = (await (await fetch(`http://127.0.0.1:${g.httpPort}/readyz`, { headers: { authorization: `Bearer ${TOKEN}` } })).json()) as { checks: Record<string, { ok: boolean }> };
       expect(body.checks['cluster']?.ok).toBe(true);
     }
   });
 
-  it('forwards readings from devices on both gateways to Kinesis in per-device order, and routes them to subscribers on the other', async () => {
-    const watcher = await device(b, 'watcher-1');
-    const seen = inbox(watcher);
-    await watcher.subscribeAsync('devices/+/telemetry', { qos: 0 });
+  // Routing across the cluster is what the command tests below show: a device may subscribe only to its own
+  // command topics (README, Security), so no device can watch another one's readings.
+  it('forwards readings from devices on both gateways to Kinesis in per-device order', async () => {
     const perDevice = 40;
     const ids = ['dev-a1', 'dev-a2', 'dev-a3', 'dev-b1', 'dev-b2', 'dev-b3'];
     await Promise.all(
@@ -114,8 +113,6 @@ describe('two gateways sharing sessions and routing through Redis', () => {
     } finally {
       kc.destroy();
     }
-    // The watcher on B saw the readings published on A too (plain MQTT routing across the cluster).
-    await waitFor(async () => (seen.filter((m) => m.topic === 'devices/dev-a1/telemetry').length === perDevice ? true : undefined), 10_000);
   });
 
   it('keeps a persistent session when its device reconnects to the other gateway, with what was queued meanwhile', async () => {

@@ -45,7 +45,7 @@ describe('POST /v1/devices/{id}/commands', () => {
       { topic: 'devices/dev-1/commands/fw/update', payload: 'v2', qos: 0 },
       { topic: 'devices/dev-1/commands/led', payload: 'on', qos: 1 },
     ]);
-    const metrics = await (await fetch(url(open, '/metrics'))).text();
+    const metrics = await (await fetch(url(open, '/metrics'), { headers: { authorization: `Bearer ${TOKEN}` } })).text();
     expect(metrics).toMatch(/^tidegate_commands_total\{outcome="published"\} 2$/m);
   });
 
@@ -58,7 +58,8 @@ describe('POST /v1/devices/{id}/commands', () => {
     const res = await post(open, '/v1/devices/dev-1/commands', 'x', 'not-the-operator-token');
     expect(res.status).toBe(401);
     expect(res.headers.get('www-authenticate')).toMatch(/^Bearer/);
-    // The operator endpoints are unchanged.
+    // With the token set, the other operator endpoints want it too; /healthz stays open for liveness probes.
     expect((await fetch(url(open, '/healthz'))).status).toBe(200);
+    expect((await fetch(url(open, '/metrics'))).status).toBe(401);
   });
 });
