@@ -66,6 +66,7 @@ const FLAGS: readonly Flag[] = [
   { name: 'drain-timeout', value: 'MS',
     help: 'how long to wait for outstanding PUBACKs at the end', default: String(D.drainTimeoutMs) },
   { name: 'json', help: 'print the summary as JSON on the last line of stdout (the table goes to stderr)' },
+  { name: 'list-ids', help: 'print the ids of the devices these options simulate, one per line, and exit (no connection)' },
   { name: 'help', help: 'print this help' },
 ];
 
@@ -84,7 +85,7 @@ export function helpText(): string {
   ].join('\n');
 }
 
-export type ParsedCli = { kind: 'help' } | { kind: 'run'; fleet: FleetOptions; json: boolean };
+export type ParsedCli = { kind: 'help' } | { kind: 'run'; fleet: FleetOptions; json: boolean } | { kind: 'list-ids'; fleet: FleetOptions };
 
 export function parseCli(argv: readonly string[]): ParsedCli {
   let values: Record<string, string | boolean | undefined>;
@@ -168,6 +169,7 @@ export function parseCli(argv: readonly string[]): ParsedCli {
   set('reconnectBaseMs', num('reconnect-base'));
   set('reconnectMaxMs', num('reconnect-max'));
   set('drainTimeoutMs', num('drain-timeout'));
+  if (values['list-ids'] === true) return { kind: 'list-ids', fleet };
   return { kind: 'run', fleet, json: values['json'] === true };
 }
 

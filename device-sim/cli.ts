@@ -7,7 +7,7 @@
 import { parseCli, helpText } from './args.js';
 import { ruleForDevice } from './catalog.js';
 import { isSimError } from './errors.js';
-import { createFleet, type Fleet, type FleetStats } from './fleet.js';
+import { createFleet, fleetDeviceIds, type Fleet, type FleetStats } from './fleet.js';
 import { deviceId } from './plan.js';
 import { progressLine, summaryJson, summaryTable } from './report.js';
 
@@ -59,6 +59,12 @@ async function main(argv: readonly string[]): Promise<number> {
     parsed = parseCli(argv);
     if (parsed.kind === 'help') {
       process.stdout.write(helpText() + '\n');
+      return EXIT_OK;
+    }
+    if (parsed.kind === 'list-ids') {
+      // For provisioning (`devices provision -`): the same plan as a run, nothing connects.
+      const ids = fleetDeviceIds(parsed.fleet);
+      process.stdout.write(ids.length === 0 ? '' : ids.join('\n') + '\n');
       return EXIT_OK;
     }
     fleet = createFleet(parsed.fleet);

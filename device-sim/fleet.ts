@@ -7,7 +7,7 @@ import type { Catalog } from './catalog.js';
 import { usageError } from './errors.js';
 import { createLocalFleet } from './local-fleet.js';
 import { catalogOf, resolveFleetOptions, type FleetOptions, type ResolvedFleetOptions } from './options.js';
-import { planFleet, splitPlan } from './plan.js';
+import { planDeviceIds, planFleet, splitPlan } from './plan.js';
 import { createStatsAggregator, summariseLatency, type Counters, type LatencySummary } from './stats.js';
 import { startWorkerBackend, type FleetBackend } from './worker-pool.js';
 
@@ -44,6 +44,11 @@ export interface Fleet {
   readonly options: Readonly<ResolvedFleetOptions>;
   readonly catalog: Catalog;
   readonly deviceIds: readonly string[];
+}
+
+/** The ids of the devices `createFleet(input)` would simulate, in plan order; nothing connects, no secret is needed. */
+export function fleetDeviceIds(input: FleetOptions = {}): string[] {
+  return planDeviceIds(resolveFleetOptions(input, catalogOf(input)));
 }
 
 export function createFleet(input: FleetOptions = {}): Fleet {

@@ -1,5 +1,5 @@
 /** device-sim: a fleet of realistic MQTT devices for tidegate, as a library (the CLI is cli.ts). */
-export { createFleet, type Fleet, type FleetStats } from './fleet.js';
+export { createFleet, fleetDeviceIds, type Fleet, type FleetStats } from './fleet.js';
 export { DEFAULT_FLEET_OPTIONS, type AckHook, type FleetOptions, type ResolvedFleetOptions, type TlsFiles } from './options.js';
 export { defaultCatalogPath, loadCatalog, parseCatalog, type Catalog, type CatalogType, type CatalogField } from './catalog.js';
 export { createReadingSource, telemetryTopic, type Emission, type ReadingSource, type ReadingSourceOptions } from './reading-source.js';

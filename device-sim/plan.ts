@@ -29,9 +29,15 @@ export function deviceId(idPrefix: string, type: string, indexInType: number): s
   return `${idPrefix}${type}-${String(indexInType).padStart(5, '0')}`;
 }
 
+/** The fleet's device ids in plan order: round-robin over the profile, numbered per type. */
+export function planDeviceIds(o: Pick<ResolvedFleetOptions, 'devices' | 'profile' | 'idPrefix'>): string[] {
+  const types = o.profile;
+  return Array.from({ length: o.devices }, (_, i) => deviceId(o.idPrefix, types[i % types.length]!, Math.floor(i / types.length)));
+}
+
 export function planFleet(o: ResolvedFleetOptions, catalog: Catalog, secrets?: Readonly<Record<string, string>>): DevicePlan[] {
   const types = o.profile;
-  const ids = Array.from({ length: o.devices }, (_, i) => deviceId(o.idPrefix, types[i % types.length]!, Math.floor(i / types.length)));
+  const ids = planDeviceIds(o);
   const rampRng = createRng(o.seed, 'ramp');
   const slotMs = 1000 / o.rampPerSecond;
   const missing: string[] = [];

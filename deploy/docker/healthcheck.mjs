@@ -6,8 +6,24 @@
 // A path (default /healthz) is fetched from http://127.0.0.1:$TIDEGATE_HTTP_PORT (default 8080), the port the
 // gateway and the delivery runner serve. With a metric name, the answer must also be Prometheus text in which that
 // metric's samples add up to more than 0 (the simulator's probe: "devices are connected").
+//
+// With an HTTP token in the environment (TIDEGATE_HTTP_TOKEN, or the first line of TIDEGATE_HTTP_TOKEN_FILE, as the
+// gateway reads them), the request carries `Authorization: Bearer <token>`: every endpoint but /healthz needs it.
+import { readFileSync } from 'node:fs';
+
 const [target = '/healthz', metric] = process.argv.slice(2);
 const url = /^https?:\/\//.test(target) ? target : `http://127.0.0.1:${process.env.TIDEGATE_HTTP_PORT || '8080'}${target}`;
+
+function token() {
+  if (process.env.TIDEGATE_HTTP_TOKEN) return process.env.TIDEGATE_HTTP_TOKEN;
+  if (!process.env.TIDEGATE_HTTP_TOKEN_FILE) return undefined;
+  try {
+    return readFileSync(process.env.TIDEGATE_HTTP_TOKEN_FILE, 'utf8').split(/\r?\n/, 1)[0].trim() || undefined;
+  } catch (err) {
+    process.stderr.write(`TIDEGATE_HTTP_TOKEN_FILE: cannot read (${err.code ?? err.message})\n`);
+    process.exit(1);
+  }
+}
 
 function sum(text, name) {
   let total = 0;
@@ -22,7 +38,9 @@ function sum(text, name) {
 }
 
 try {
-  const res = await fetch(url, { signal: AbortSignal.timeout(2500) });
+  const bearer = token();
+  const headers = bearer === undefined ? {} : { authorization: `Bearer ${bearer}` };
+  const res = await fetch(url, { headers, signal: AbortSignal.timeout(2500) });
   const body = await res.text();
   if (!res.ok) {
     process.stderr.write(`${url}: HTTP ${res.status} ${body.slice(0, 300)}\n`);

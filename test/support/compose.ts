@@ -9,10 +9,16 @@
  *   the same way;
  * - a listening port in the environment (`TIDEGATE_*_PORT`) becomes 0, so the process picks a free one, which the
  *   caller reads back from the process's start log line and adds to the map;
- * - a bind address `0.0.0.0` becomes `127.0.0.1` (tests stay on loopback);
- * - a volume path (`/data`) becomes a temporary directory;
- * - `node` is this Node binary, and the working directory is the repository root (the image's /app holds the same
- *   dist/, package.json, transforms/catalog.json and deploy/docker/).
+ * - a bind address `0.0.0.0` becomes `127.0.0.1` (tests stay on loopback). This rewrite must not hide a refusal:
+ *   the gateway refuses non-loopback listeners without device authentication, so compose-wiring.test.ts also
+ *   validates the gateway's environment AS WRITTEN (with 0.0.0.0) through the gateway's own configuration and
+ *   security checks;
+ * - a volume's mount path (`/data`, `/data/sim-secrets.json`, also inside a `sh -c` string) becomes the same path
+ *   under a local directory per named volume, so services sharing a volume share the directory (`:ro` is not
+ *   enforced locally);
+ * - `node` is this Node binary (as the command's first word; for `sh -c` commands the caller puts its directory
+ *   first on PATH), and the working directory is the repository root (the image's /app holds the same dist/,
+ *   package.json, transforms/catalog.json and deploy/docker/).
  */
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
@@ -126,9 +132,33 @@ export interface LocalCommand {
   env: Record<string, string>;
 }
 
+/**
+ * The service's volume mounts as mount path → local directory: `name:/path[:mode]` (a named volume) maps to
+ * `dirOf(name)`; bind mounts (`./x:/path`) are left out (our services have none).
+ */
+export function volumeMounts(service: ComposeService, dirOf: (volume: string) => string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const v of service.volumes ?? []) {
+    const [source, target] = v.split(':');
+    if (source === undefined || target === undefined || source.startsWith('.') || source.startsWith('/')) continue;
+    out[target] = dirOf(source);
+  }
+  return out;
+}
+
+/** Replaces a mount path where it starts a path (at the start, after a space, `=` or quote) with its local directory. */
+export function rewriteVolumePaths(value: string, volumes: Readonly<Record<string, string>>): string {
+  let out = value;
+  for (const [mount, dir] of Object.entries(volumes)) {
+    const escaped = mount.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    out = out.replace(new RegExp(`(^|[\\s='"])${escaped}(?=$|[\\s/'"])`, 'g'), (_whole, before: string) => `${before}${dir}`);
+  }
+  return out;
+}
+
 export interface RewriteOptions {
   map: AddressMap;
-  /** Volume mount path → local directory. */
+  /** Volume mount path → local directory (see {@link volumeMounts}). */
   volumes: Record<string, string>;
   /** The Node binary that replaces `node`. */
   node: string;
@@ -137,11 +167,7 @@ export interface RewriteOptions {
 /** The service's command and environment as a local process (see the rules at the top of this file). */
 export function localCommand(service: ComposeService, options: RewriteOptions): LocalCommand {
   const sharedWith = service.network_mode?.match(/^service:(.+)$/)?.[1];
-  const rewrite = (v: string): string => {
-    let out = rewriteAddresses(v, options.map, sharedWith);
-    for (const [mount, dir] of Object.entries(options.volumes)) if (out === mount) out = dir;
-    return out;
-  };
+  const rewrite = (v: string): string => rewriteVolumePaths(rewriteAddresses(v, options.map, sharedWith), options.volumes);
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries(environmentOf(service))) {
     if (/^TIDEGATE_[A-Z_]*PORT$/.test(k)) env[k] = '0';

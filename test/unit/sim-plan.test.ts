@@ -78,6 +78,9 @@ describe('fleet plan and options', () => {
     expect(usage(['--id-prefix', 'a/b'])).toMatch(/idPrefix/);
     expect(usage(['--devices', '3', '--qos', '0', '--profile', 'lab-test-rig'])).toBe('accepted');
     expect(parseCli(['--help'])).toEqual({ kind: 'help' });
+    // --list-ids takes the same options as a run (so the same plan), and lists instead of running.
+    expect(parseCli(['--devices', '5', '--id-prefix', 'x-', '--list-ids'])).toMatchObject({ kind: 'list-ids', fleet: { devices: 5, idPrefix: 'x-' } });
+    expect(parseCli(['--devices', '5'])).toMatchObject({ kind: 'run' });
   });
 });
 

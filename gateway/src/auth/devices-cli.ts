@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { isValidDeviceId } from '../ingest/topic.js';
+import { provisionDevices } from './provision.js';
 import { readRegistryFile, withRegistryLock, writeRegistryFile, RegistryFileError, type DeviceRecord } from './registry-file.js';
 import { generateSecret, hashSecret } from './secret-hash.js';
 
@@ -18,10 +19,17 @@ Commands:
   revoke <id>        Revokes the device: its secret is deleted, its sessions are closed, and a client certificate
                      naming it is refused.
   list [--json]      Lists devices, status and metadata (never secrets or hashes).
+  provision <id>... | - [--replace] [--secrets-out <file>] [--meta name=value]...
+                     Registers many devices in one registry write (ids as arguments, or one per line on stdin
+                     with "-"; blank lines are skipped). Refuses the whole batch if any id exists, unless
+                     --replace (which re-keys and re-enables those). With --secrets-out, writes the secrets as
+                     JSON {"<id>": "<secret>"} to <file> (mode 0600, replaced atomically; the simulator's
+                     --secrets-file); otherwise prints one "<id> <secret>" line per device on stdout.
 
 Options:
   --devices-file <path>  Registry file [env TIDEGATE_DEVICES_FILE] (default: <data-dir>/devices.json)
   --data-dir <path>      [env TIDEGATE_DATA_DIR] (default: ./data)
+  --secrets-out <file>   provision: where to write the new secrets
   -h, --help             Show this help.
 
 Devices connect with client id = username = device id and password = secret. A running gateway picks up
@@ -30,6 +38,8 @@ changes without a restart.`;
 export interface CliIo {
   out(line: string): void;
   err(line: string): void;
+  /** All of standard input (for `provision -`); absent: `-` is refused. */
+  readStdin?(): Promise<string>;
 }
 
 interface Parsed {
@@ -40,6 +50,7 @@ interface Parsed {
   replace: boolean;
   json: boolean;
   help: boolean;
+  secretsOut: string | undefined;
 }
 
 class UsageError extends Error {}
@@ -52,6 +63,7 @@ function parse(argv: readonly string[], env: Readonly<Record<string, string | un
   let replace = false;
   let json = false;
   let help = false;
+  let secretsOut: string | undefined;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] as string;
     const value = (): string => {
@@ -86,12 +98,15 @@ function parse(argv: readonly string[], env: Readonly<Record<string, string | un
       case '--json':
         json = true;
         break;
+      case '--secrets-out':
+        secretsOut = value();
+        break;
       default:
-        if (arg.startsWith('-')) throw new UsageError(`unknown option ${arg} (see --help)`);
+        if (arg.startsWith('-') && arg !== '-') throw new UsageError(`unknown option ${arg} (see --help)`);
         positional.push(arg);
     }
   }
-  return { command: positional[0], args: positional.slice(1), devicesFile: devicesFile ?? join(dataDir, 'devices.json'), meta, replace, json, help };
+  return { command: positional[0], args: positional.slice(1), devicesFile: devicesFile ?? join(dataDir, 'devices.json'), meta, replace, json, help, secretsOut };
 }
 
 function deviceArg(p: Parsed): string {
@@ -99,6 +114,30 @@ function deviceArg(p: Parsed): string {
   if (id === undefined || p.args.length !== 1) throw new UsageError(`${p.command} takes exactly one device id`);
   if (!isValidDeviceId(id)) throw new UsageError(`"${id}" is not a valid device id (1-128 of A-Z a-z 0-9 _ . : -)`);
   return id;
+}
+
+function validId(id: string): string {
+  if (!isValidDeviceId(id)) throw new UsageError(`"${id.slice(0, 140)}" is not a valid device id (1-128 of A-Z a-z 0-9 _ . : -)`);
+  return id;
+}
+
+/** `provision`'s ids: the arguments, or with `-` the lines of stdin; each valid, none twice, at least one. */
+async function provisionIds(p: Parsed, io: CliIo): Promise<string[]> {
+  let ids: string[];
+  if (p.args.includes('-')) {
+    if (p.args.length !== 1) throw new UsageError('provision takes device ids or "-" (ids on stdin), not both');
+    if (io.readStdin === undefined) throw new UsageError('provision -: no standard input to read ids from');
+    ids = (await io.readStdin()).split(/\r?\n/).map((l) => l.trim()).filter((l) => l !== '');
+  } else {
+    ids = p.args;
+  }
+  if (ids.length === 0) throw new UsageError('provision needs at least one device id (or "-" and ids on stdin)');
+  const seen = new Set<string>();
+  for (const id of ids) {
+    if (seen.has(validId(id))) throw new UsageError(`device id ${id} is listed twice`);
+    seen.add(id);
+  }
+  return ids;
 }
 
 /** Runs one CLI command. Exit codes: 0 done, 1 refused (unknown or existing id, file problem), 2 usage error. */
@@ -205,8 +244,33 @@ export async function runDevicesCli(argv: readonly string[], env: Readonly<Recor
         }
         return 0;
       }
+      case 'provision': {
+        const ids = await provisionIds(p, io);
+        if (p.secretsOut !== undefined && resolve(p.secretsOut) === resolve(path)) throw new UsageError('--secrets-out must not be the registry file');
+        const result = await provisionDevices({
+          devicesFile: path,
+          ids,
+          replace: p.replace,
+          meta: p.meta,
+          ...(p.secretsOut === undefined ? {} : { secretsOut: p.secretsOut }),
+        });
+        if (!result.ok) {
+          const some = result.existing.slice(0, 5).join(', ') + (result.existing.length > 5 ? ', …' : '');
+          io.err(`tidegate devices: ${result.existing.length} of the ${ids.length} devices already exist (${some}); nothing changed (use --replace to re-key them)`);
+          return 1;
+        }
+        const summary = `provisioned ${ids.length} devices in ${path}: ${result.added.length} added, ${result.rekeyed.length} re-keyed`;
+        if (p.secretsOut === undefined) {
+          // stdout carries only "<id> <secret>" lines, for scripts.
+          io.err(summary);
+          for (const id of ids) io.out(`${id} ${result.secrets[id] as string}`);
+        } else {
+          io.out(`${summary}; secrets written to ${p.secretsOut} (mode 0600)`);
+        }
+        return 0;
+      }
       default:
-        throw new UsageError(`unknown command "${p.command}" (commands: add, rotate, revoke, list)`);
+        throw new UsageError(`unknown command "${p.command}" (commands: add, rotate, revoke, list, provision)`);
     }
   } catch (err) {
     if (err instanceof UsageError) {

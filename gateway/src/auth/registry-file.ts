@@ -87,11 +87,24 @@ export function readRegistryFile(path: string): RegistryDocument {
 
 /** Replaces the registry file atomically, mode 0600. */
 export function writeRegistryFile(path: string, doc: RegistryDocument): void {
+  writeFileAtomically(path, JSON.stringify(doc, null, 2) + '\n');
+}
+
+/**
+ * A file written next to `path` (temporary name, mode 0600, fsynced) and not yet in place: `commit()` renames it
+ * over `path` and fsyncs the directory; `discard()` removes it. Either may be called once.
+ */
+export interface PreparedFile {
+  commit(): void;
+  discard(): void;
+}
+
+export function prepareFile(path: string, text: string): PreparedFile {
   const dir = dirname(path);
   const tmp = join(dir, `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
   const fd = openSync(tmp, fsConstants.O_WRONLY | fsConstants.O_CREAT | fsConstants.O_EXCL, 0o600);
   try {
-    writeSync(fd, JSON.stringify(doc, null, 2) + '\n');
+    writeSync(fd, text);
     fsyncSync(fd);
   } catch (err) {
     closeSync(fd);
@@ -99,12 +112,28 @@ export function writeRegistryFile(path: string, doc: RegistryDocument): void {
     throw err;
   }
   closeSync(fd);
-  try {
-    renameSync(tmp, path);
-  } catch (err) {
-    rmSync(tmp, { force: true });
-    throw err;
-  }
+  return {
+    commit() {
+      try {
+        renameSync(tmp, path);
+      } catch (err) {
+        rmSync(tmp, { force: true });
+        throw err;
+      }
+      fsyncDirectory(dir);
+    },
+    discard() {
+      rmSync(tmp, { force: true });
+    },
+  };
+}
+
+/** Replaces `path` with `text` atomically (temporary file, fsync, rename, fsync of the directory), mode 0600. */
+export function writeFileAtomically(path: string, text: string): void {
+  prepareFile(path, text).commit();
+}
+
+function fsyncDirectory(dir: string): void {
   try {
     const dfd = openSync(dir, 'r');
     try {
