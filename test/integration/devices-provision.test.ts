@@ -70,7 +70,7 @@ describe('devices provision', () => {
     // Blank lines and CRLF are tolerated.
     const r = node(DEVICES_MAIN, ['provision', '-', '--secrets-out', secretsOut, '--devices-file', devicesFile], `${ids.join('\r\n')}\n\n`);
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stdout).toMatch(/provisioned 6 devices .*: 6 added, 0 re-keyed; secrets written to /);
+    expect(r.stdout).toMatch(/provisioned 6 devices .*: 6 added, 0 re-keyed, 0 kept; secrets written to /);
     expect(statSync(secretsOut).mode & 0o777).toBe(0o600);
     expect(statSync(devicesFile).mode & 0o777).toBe(0o600);
     const secrets = JSON.parse(readFileSync(secretsOut, 'utf8')) as Record<string, string>;
@@ -107,7 +107,7 @@ describe('devices provision', () => {
     // Without --secrets-out: "<id> <secret>" lines on stdout only; the summary on stderr.
     const replaced = await devicesCli(['provision', 'dev-a', 'dev-b', 'dev-c', '--replace', ...f]);
     expect(replaced.code, replaced.err.join('\n')).toBe(0);
-    expect(replaced.err).toEqual([expect.stringMatching(/provisioned 3 devices .*: 1 added, 2 re-keyed$/)]);
+    expect(replaced.err).toEqual([expect.stringMatching(/provisioned 3 devices .*: 1 added, 2 re-keyed, 0 kept$/)]);
     const out = replaced.out.filter((l) => l !== '');
     expect(out.map((l) => l.split(' ')[0])).toEqual(['dev-a', 'dev-b', 'dev-c']);
     const registry = registryOf(devicesFile);
@@ -165,7 +165,7 @@ describe('devices provision', () => {
     const s1 = JSON.parse(readFileSync(join(data, 'sim-secrets.json'), 'utf8')) as Record<string, string>;
     const second = spawnSync('sh', ['-c', script], { cwd: ROOT, env, encoding: 'utf8', timeout: 60_000 });
     expect(second.status, second.stderr).toBe(0);
-    expect(second.stdout).toMatch(/0 added, 4 re-keyed/);
+    expect(second.stdout).toMatch(/0 added, 4 re-keyed, 0 kept/);
     const s2 = JSON.parse(readFileSync(join(data, 'sim-secrets.json'), 'utf8')) as Record<string, string>;
     expect(Object.keys(s2)).toEqual(fleetDeviceIds({ devices: 4 }));
     const registry = registryOf(join(data, 'devices.json'));
@@ -174,5 +174,33 @@ describe('devices provision', () => {
       expect(await verifySecret(secret, registry.devices[id]?.secret as SecretHash)).toBe(true);
       expect(await verifySecret(s1[id] as string, registry.devices[id]?.secret as SecretHash)).toBe(false);
     }
+  });
+
+  it('--keep-valid (what the compose service runs): a second run keeps working secrets and re-keys only what no longer verifies', async () => {
+    dir = makeTempDir('tidegate-provision-');
+    const data = join(dir.path, 'data');
+    const script = `node ${SIM_CLI} --devices 5 --list-ids | node ${DEVICES_MAIN} provision - --keep-valid --secrets-out ${data}/sim-secrets.json`;
+    const env = { PATH: `${dirname(process.execPath)}:${process.env['PATH'] ?? ''}`, TIDEGATE_DATA_DIR: data };
+    const first = spawnSync('sh', ['-c', script], { cwd: ROOT, env, encoding: 'utf8', timeout: 60_000 });
+    expect(first.status, first.stderr).toBe(0);
+    expect(first.stdout).toMatch(/5 added, 0 re-keyed, 0 kept/);
+    const s1 = JSON.parse(readFileSync(join(data, 'sim-secrets.json'), 'utf8')) as Record<string, string>;
+    const ids = Object.keys(s1);
+    // One device revoked, one rotated by an operator: their old secrets no longer work.
+    expect(node(DEVICES_MAIN, ['revoke', ids[0] as string, '--data-dir', data]).code).toBe(0);
+    expect(node(DEVICES_MAIN, ['rotate', ids[1] as string, '--data-dir', data]).code).toBe(0);
+    const second = spawnSync('sh', ['-c', script], { cwd: ROOT, env, encoding: 'utf8', timeout: 60_000 });
+    expect(second.status, second.stderr).toBe(0);
+    expect(second.stdout).toMatch(/0 added, 2 re-keyed, 3 kept/);
+    const s2 = JSON.parse(readFileSync(join(data, 'sim-secrets.json'), 'utf8')) as Record<string, string>;
+    const registry = registryOf(join(data, 'devices.json'));
+    for (const id of ids) {
+      expect(await verifySecret(s2[id] as string, registry.devices[id]?.secret as SecretHash), id).toBe(true);
+      expect(registry.devices[id]?.revokedAt, id).toBeUndefined();
+    }
+    expect(s2[ids[0] as string]).not.toBe(s1[ids[0] as string]);
+    expect(s2[ids[1] as string]).not.toBe(s1[ids[1] as string]);
+    for (const id of ids.slice(2)) expect(s2[id]).toBe(s1[id]);
+    expect(node(DEVICES_MAIN, ['provision', 'x-1', '--keep-valid', '--data-dir', data]).code).toBe(2);
   });
 });

@@ -19,12 +19,14 @@ Commands:
   revoke <id>        Revokes the device: its secret is deleted, its sessions are closed, and a client certificate
                      naming it is refused.
   list [--json]      Lists devices, status and metadata (never secrets or hashes).
-  provision <id>... | - [--replace] [--secrets-out <file>] [--meta name=value]...
+  provision <id>... | - [--replace | --keep-valid] [--secrets-out <file>] [--meta name=value]...
                      Registers many devices in one registry write (ids as arguments, or one per line on stdin
                      with "-"; blank lines are skipped). Refuses the whole batch if any id exists, unless
                      --replace (which re-keys and re-enables those). With --secrets-out, writes the secrets as
                      JSON {"<id>": "<secret>"} to <file> (mode 0600, replaced atomically; the simulator's
                      --secrets-file); otherwise prints one "<id> <secret>" line per device on stdout.
+                     --keep-valid (with --secrets-out): devices whose secret in the existing file still works keep
+                     it (no re-key, no disconnect); the others are added or re-keyed. Safe to run again.
 
 Options:
   --devices-file <path>  Registry file [env TIDEGATE_DEVICES_FILE] (default: <data-dir>/devices.json)
@@ -48,6 +50,7 @@ interface Parsed {
   devicesFile: string;
   meta: Record<string, string>;
   replace: boolean;
+  keepValid: boolean;
   json: boolean;
   help: boolean;
   secretsOut: string | undefined;
@@ -61,6 +64,7 @@ function parse(argv: readonly string[], env: Readonly<Record<string, string | un
   const positional: string[] = [];
   const meta: Record<string, string> = {};
   let replace = false;
+  let keepValid = false;
   let json = false;
   let help = false;
   let secretsOut: string | undefined;
@@ -95,6 +99,9 @@ function parse(argv: readonly string[], env: Readonly<Record<string, string | un
       case '--replace':
         replace = true;
         break;
+      case '--keep-valid':
+        keepValid = true;
+        break;
       case '--json':
         json = true;
         break;
@@ -106,7 +113,7 @@ function parse(argv: readonly string[], env: Readonly<Record<string, string | un
         positional.push(arg);
     }
   }
-  return { command: positional[0], args: positional.slice(1), devicesFile: devicesFile ?? join(dataDir, 'devices.json'), meta, replace, json, help, secretsOut };
+  return { command: positional[0], args: positional.slice(1), devicesFile: devicesFile ?? join(dataDir, 'devices.json'), meta, replace, keepValid, json, help, secretsOut };
 }
 
 function deviceArg(p: Parsed): string {
@@ -246,11 +253,13 @@ export async function runDevicesCli(argv: readonly string[], env: Readonly<Recor
       }
       case 'provision': {
         const ids = await provisionIds(p, io);
+        if (p.keepValid && p.secretsOut === undefined) throw new UsageError('--keep-valid needs --secrets-out (the file whose secrets are kept)');
         if (p.secretsOut !== undefined && resolve(p.secretsOut) === resolve(path)) throw new UsageError('--secrets-out must not be the registry file');
         const result = await provisionDevices({
           devicesFile: path,
           ids,
           replace: p.replace,
+          keepValid: p.keepValid,
           meta: p.meta,
           ...(p.secretsOut === undefined ? {} : { secretsOut: p.secretsOut }),
         });
@@ -259,7 +268,7 @@ export async function runDevicesCli(argv: readonly string[], env: Readonly<Recor
           io.err(`tidegate devices: ${result.existing.length} of the ${ids.length} devices already exist (${some}); nothing changed (use --replace to re-key them)`);
           return 1;
         }
-        const summary = `provisioned ${ids.length} devices in ${path}: ${result.added.length} added, ${result.rekeyed.length} re-keyed`;
+        const summary = `provisioned ${ids.length} devices in ${path}: ${result.added.length} added, ${result.rekeyed.length} re-keyed, ${result.kept.length} kept`;
         if (p.secretsOut === undefined) {
           // stdout carries only "<id> <secret>" lines, for scripts.
           io.err(summary);
