@@ -1,8 +1,9 @@
 /**
- * QoS 0 maximum throughput with few connections: 64 devices publish 200-byte readings as fast as the gateway
- * reads them, into a 256-shard stub (64 devices land on ~57 shards, so the per-shard 1 MiB/s limit is far
- * above the target). Delivered = readings the gateway forwarded to Kinesis ÷ time until forwarding stopped;
- * what the generator wrote into sockets but the gateway never read is not counted.
+ * QoS 0 maximum throughput with few connections: 64 devices each write a fixed number of 200-byte readings as
+ * fast as their sockets take them, into a 256-shard stub (64 devices land on ~57 shards, so the per-shard 1 MiB/s
+ * limit is far above the target). Loopback socket buffers swallow hundreds of thousands of readings at once, so
+ * "sent/s" says little: delivered = readings the gateway forwarded to Kinesis ÷ time from the first publish until
+ * its forwarded counter stopped rising (polled every 200 ms), i.e. the rate at which it worked off the backlog.
  */
 import { runThroughRawAedes } from '../lib/raw-run.js';
 import { shardCap, shardsUsed } from '../lib/record-math.js';
@@ -19,7 +20,7 @@ export const qos0Max: Scenario = {
   figures: {
     deliveredPerSec: { label: 'gateway readings/s into Kinesis', unit: 'readings/s', better: 'higher', chart: 'subject' },
     rawAedesPerSec: { label: 'raw aedes readings/s read', unit: 'readings/s', better: 'info', chart: 'baseline' },
-    sentPerSec: { label: 'generator sent/s (gateway run)', unit: 'readings/s', better: 'info' },
+    readings: { label: 'readings sent and forwarded', unit: 'readings', better: 'info' },
     gatewayCpuPercent: { label: 'gateway CPU', unit: '% of a core', better: 'info' },
     generatorCpuPercent: { label: 'generator + stub CPU', unit: '% of a core', better: 'info' },
     gatewayPeakRssMiB: { label: 'gateway peak RSS', unit: 'MiB', better: 'lower' },
@@ -28,17 +29,17 @@ export const qos0Max: Scenario = {
   defaultRuns: 3,
   async run(ctx) {
     const prefix = 'qos0';
-    const durationMs = ctx.quick ? 2000 : 5000;
-    const drainMaxMs = ctx.quick ? 20_000 : 60_000;
+    const perDevice = ctx.quick ? 2500 : 10_000;
+    const drainMaxMs = ctx.quick ? 60_000 : 120_000;
     const load = {
-      qos: 0 as const, connections: DEVICES, payloadBytes: PAYLOAD_BYTES, workers: 1, clientIdPrefix: prefix, durationMs,
+      qos: 0 as const, connections: DEVICES, payloadBytes: PAYLOAD_BYTES, workers: 1, clientIdPrefix: prefix, messagesPerConnection: perDevice,
       // The PINGRESP barrier waits behind the socket backlog, which the gateway reads only as fast as it forwards.
       drainTimeoutMs: drainMaxMs,
     };
     const ids = Array.from({ length: DEVICES }, (_, i) => `${prefix}-${i}`);
     const aggregationMaxBytes = Number(ctx.build.defaultOf('aggregation-max-bytes') ?? 75_000);
     const cap = shardCap(ids[0] as string, PAYLOAD_BYTES, aggregationMaxBytes).readingsPerSecond * shardsUsed(ids, SHARDS);
-    const g = await runAgainstStub(ctx, { shards: SHARDS, load, drainMaxMs, gatewayArgs: ['--shards', String(SHARDS)] });
+    const g = await runAgainstStub(ctx, { shards: SHARDS, load, drainMaxMs, pollMs: 200, gatewayArgs: ['--shards', String(SHARDS)] });
     assertValid('gateway', g.load, g.crashed);
     const delivered = deliveredPerSec(0, g);
     ctx.log(`gateway ${Math.round(delivered)}/s delivered; raw aedes`);
@@ -51,7 +52,7 @@ export const qos0Max: Scenario = {
       figures: {
         deliveredPerSec: delivered,
         rawAedesPerSec: r.load.throughputPerSec,
-        sentPerSec: g.load.sent / (g.load.durationMs / 1000),
+        readings: g.forwardedTotal,
         gatewayCpuPercent: g.cpuPercent,
         generatorCpuPercent: g.load.generatorCpu.percentOfOneCore,
         gatewayPeakRssMiB: mib(g.peakRssBytes),
