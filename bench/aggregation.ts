@@ -16,7 +16,7 @@ import { describeMachine, machineInfo } from './lib/machine.js';
 import { pinSelf, shouldPin } from './lib/proc.js';
 import { runThrottled } from './lib/throttled-run.js';
 import type { ThrottledRunResult } from './lib/throttled-run.js';
-import { PUT_PAYLOAD_UNIT_BYTES, shardCap } from './lib/record-math.js';
+import { PUT_PAYLOAD_UNIT_BYTES, perMillion, shardCap } from './lib/record-math.js';
 import { formatNumber, pct, printTable, round } from './lib/table.js';
 import type { Cell } from './lib/table.js';
 
@@ -113,8 +113,6 @@ async function main(): Promise<void> {
     runs: results.map(({ config, run, result }) => ({ ...config, run, ...toJson(result) })),
   });
 }
-
-const perMillion = (count: number, readings: number): number => (readings === 0 ? Number.NaN : round((count / readings) * PER_MILLION));
 
 function label(c: ConfigResult, repeats: number): string {
   return repeats > 1 ? `${c.config.label} #${c.run}` : c.config.label;

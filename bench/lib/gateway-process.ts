@@ -13,8 +13,10 @@ import { gatewayBuild } from './gateway-build.js';
 import { pinnedCommand } from './proc.js';
 
 export interface GatewayProcessOptions {
-  /** Kinesis endpoint (the bench's stub). */
-  kinesisEndpoint: string;
+  /** Kinesis endpoint (the bench's stub); undefined: the embedded Kinesis server, on a free port. */
+  kinesisEndpoint: string | undefined;
+  /** Run the local delivery runner and embedded S3 (on a free port). Default false. */
+  delivery?: boolean;
   stream?: string;
   /** Extra gateway flags, e.g. ['--aggregation', 'off']. */
   args?: readonly string[];
@@ -37,10 +39,19 @@ export interface GatewayProcess {
   readonly httpPort: number;
   readonly child: ChildProcess;
   readonly logs: LogSummary;
+  /** The embedded S3 endpoint, when the delivery runner runs. */
+  readonly s3Endpoint: string | undefined;
   /** Exit code/signal if the process has ended (a crash during a run shows here). */
   exitStatus(): string | undefined;
   /** SIGTERM, then SIGKILL after `graceMs` (default 3 s); removes the data directory. */
   stop(graceMs?: number): Promise<void>;
+}
+
+/** Node options for every gateway process of this script, e.g. ['--cpu-prof', '--cpu-prof-dir=…'] to profile it. */
+let gatewayNodeArgs: readonly string[] = [];
+
+export function setGatewayNodeArgs(args: readonly string[]): void {
+  gatewayNodeArgs = [...args];
 }
 
 const LEVELS: Record<number, string> = { 10: 'trace', 20: 'debug', 30: 'info', 40: 'warn', 50: 'error', 60: 'fatal' };
@@ -53,11 +64,12 @@ export async function startGatewayProcess(options: GatewayProcessOptions): Promi
   // Local mode starts the Firehose-style delivery runner (a consumer of the stream, on a fixed S3 port) where the
   // build has one; it is not part of the producer path measured here, so it is off unless a script turns it on.
   const optional = [
-    ...(build.supports('delivery') ? ['--delivery', 'off'] : []),
+    ...(build.supports('delivery') ? ['--delivery', options.delivery === true ? 'on' : 'off'] : []),
     ...(build.supports('local-s3-port') ? ['--local-s3-port', '0'] : []),
   ];
+  const kinesis = options.kinesisEndpoint === undefined ? ['--local-kinesis-port', '0'] : ['--kinesis-endpoint', options.kinesisEndpoint];
   const args = [
-    build.main, '--mode', 'local', '--kinesis-endpoint', options.kinesisEndpoint, '--stream', options.stream ?? 'telemetry',
+    ...gatewayNodeArgs, build.main, '--mode', 'local', ...kinesis, '--stream', options.stream ?? 'telemetry',
     '--mqtt-port', '0', '--http-port', '0', '--data-dir', dataDir, '--log-level', 'info', ...optional, ...(options.args ?? []),
   ];
   const [cmd, ...rest] = pinnedCommand(options.cpu, [process.execPath, ...args]);
@@ -65,6 +77,7 @@ export async function startGatewayProcess(options: GatewayProcessOptions): Promi
   const child = spawn(cmd as string, rest, { env: { PATH: process.env['PATH'] ?? '' }, stdio: ['ignore', 'pipe', 'pipe'] });
   trackChild(child);
   const logs: LogSummary = { byLevel: {}, notable: [] };
+  let s3Endpoint: string | undefined;
   let stderr = '';
   child.stderr?.on('data', (d: Buffer) => {
     stderr = (stderr + d.toString()).slice(-4000);
@@ -93,6 +106,7 @@ export async function startGatewayProcess(options: GatewayProcessOptions): Promi
           logs.notable.push(`${level}: ${msg}`);
           if (logs.notable.length > MAX_NOTABLE) logs.notable.shift();
         }
+        if (msg.startsWith('delivery runner started') && typeof entry['s3'] === 'string') s3Endpoint = entry['s3'];
         if (msg.startsWith('tidegate started')) resolve(entry);
       }
     });
@@ -126,6 +140,7 @@ export async function startGatewayProcess(options: GatewayProcessOptions): Promi
     httpPort: port(start['http']),
     child,
     logs,
+    s3Endpoint,
     exitStatus: () => (child.exitCode !== null ? `exit ${child.exitCode}` : child.signalCode !== null ? `signal ${child.signalCode}` : undefined),
     stop,
   };

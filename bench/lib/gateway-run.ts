@@ -30,6 +30,10 @@ export interface GatewayRunOptions {
   steadyFromMs?: number;
   /** Called at the first publish, e.g. to start the endpoint's own recorder. */
   onRunStart?: () => void;
+  /** Awaited once the gateway is up, before any device connects (e.g. to sample its memory). */
+  onGatewayStarted?: (pid: number) => Promise<void>;
+  /** Awaited once every device is connected, before publishing starts. */
+  onConnected?: (pid: number) => Promise<void>;
   /** Wait for a quiet machine before starting (shared machines). Default true. */
   waitForQuiet?: boolean;
 }
@@ -110,6 +114,8 @@ export async function runThroughGateway(options: GatewayRunOptions): Promise<Gat
     }
   };
   try {
+    await options.onGatewayStarted?.(gateway.pid);
+    const onConnected = options.onConnected;
     const before = await scrape(gateway.httpPort);
     const poller = (async () => {
       while (polling) {
@@ -120,6 +126,7 @@ export async function runThroughGateway(options: GatewayRunOptions): Promise<Gat
     const load = await runLoad({
       ...options.load,
       port: gateway.mqttPort,
+      ...(onConnected === undefined ? {} : { onConnected: () => onConnected(gateway.pid) }),
       onRunStart: () => {
         startAt = performance.now();
         cpu.start();

@@ -70,3 +70,8 @@ export function shardsUsed(keys: readonly string[], shardCount: number): number 
   }
   return used.size;
 }
+
+/** `count` scaled to one million readings (NaN when nothing was read). */
+export function perMillion(count: number, readings: number): number {
+  return readings === 0 ? Number.NaN : Math.round((count / readings) * 1_000_000);
+}

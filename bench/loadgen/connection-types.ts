@@ -36,6 +36,11 @@ export interface RunLimits {
   messages?: number;
   /** Time allowed after sending stops for outstanding PUBACKs (QoS 1) or the PINGRESP barrier (QoS 0). Default: 10000 ms. */
   drainTimeoutMs?: number;
+  /**
+   * Rate-limited runs: delay this connection's schedule (first publish and deadline) by this much, so a fleet
+   * of devices publishing once a second is spread over the second instead of firing in lockstep. Default: 0.
+   */
+  startOffsetMs?: number;
 }
 
 /** Counters of one run. Times are epoch milliseconds so they compare across worker threads. */

@@ -138,14 +138,14 @@ export class DeviceConnection {
         });
       };
       this.drainTimeoutMs = limits.drainTimeoutMs ?? 10_000;
-      this.startTime = performance.now();
+      this.startTime = performance.now() + (limits.startOffsetMs ?? 0);
       this.startedAt = epochNow();
       this.limit = this.sent + (limits.messages ?? Number.POSITIVE_INFINITY);
       this.sending = true;
       if (limits.durationMs !== undefined) {
         this.deadline = this.startTime + limits.durationMs;
         // QoS 1 only pumps on PUBACKs; a stalled broker must still end the run on time.
-        this.deadlineTimer = setTimeout(() => this.finishSending(), limits.durationMs);
+        this.deadlineTimer = setTimeout(() => this.finishSending(), limits.durationMs + (limits.startOffsetMs ?? 0));
       }
       this.pump();
     });

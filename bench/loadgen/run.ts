@@ -36,6 +36,11 @@ export interface LoadOptions {
   connectRatePerSecond?: number;
   /** Source addresses assigned round-robin, e.g. ["127.0.0.2","127.0.0.3"]. Default: OS choice. */
   localAddresses?: readonly string[];
+  /**
+   * With `ratePerConnection`: spread the connections' phases evenly over one period (device i starts
+   * i/N of a period late), as an unsynchronised fleet publishes, instead of every device at once. Default: false.
+   */
+  spreadPhases?: boolean;
   /** MQTT keep-alive in seconds. Default: 60. */
   keepaliveSec?: number;
   /** Default: none. */
@@ -52,6 +57,11 @@ export interface LoadOptions {
    * Not passed to workers. Default: none.
    */
   onRunStart?: () => void;
+  /**
+   * Awaited once every connection is up and before publishing starts (e.g. to measure the broker's memory
+   * with the fleet connected and idle). Not passed to workers. Default: none.
+   */
+  onConnected?: () => Promise<void>;
   onRunEnd?: () => void;
 }
 
@@ -156,9 +166,15 @@ function buildConfigs(o: Required<Pick<LoadOptions, 'connections' | 'workers'>> 
   const workers = Math.min(o.workers, o.connections);
   const prefix = o.clientIdPrefix ?? LOAD_DEFAULTS.clientIdPrefix;
   const shares: Array<Array<WorkerConfig['connections'][number]>> = Array.from({ length: workers }, () => []);
+  const period = o.ratePerConnection === undefined ? 0 : 1000 / o.ratePerConnection;
   for (let i = 0; i < o.connections; i++) {
     const localAddress = o.localAddresses?.[i % o.localAddresses.length];
-    shares[i % workers]?.push({ clientId: `${prefix}-${i}`, ...(localAddress === undefined ? {} : { localAddress }) });
+    const startOffsetMs = o.spreadPhases === true ? (i / o.connections) * period : 0;
+    shares[i % workers]?.push({
+      clientId: `${prefix}-${i}`,
+      ...(localAddress === undefined ? {} : { localAddress }),
+      ...(startOffsetMs > 0 ? { startOffsetMs } : {}),
+    });
   }
   const durationMs = o.durationMs ?? (o.messagesPerConnection === undefined ? LOAD_DEFAULTS.durationMs : undefined);
   return shares.map((connections) => ({
@@ -207,6 +223,7 @@ export async function runLoad(options: LoadOptions = {}): Promise<LoadResult> {
   };
   try {
     const connected = await Promise.all(handles.map((h) => h.connected));
+    await options.onConnected?.();
     options.onRunStart?.();
     const cpuStart = process.cpuUsage();
     const wallStart = performance.now();

@@ -27,7 +27,8 @@ export interface WorkerConfig {
   password?: string;
   connectTimeoutMs: number;
   drainTimeoutMs: number;
-  connections: ReadonlyArray<{ clientId: string; localAddress?: string }>;
+  /** Per connection: delay of its rate schedule (see RunLimits.startOffsetMs). */
+  connections: ReadonlyArray<{ clientId: string; localAddress?: string; startOffsetMs?: number }>;
 }
 
 export type MainToWorker = { type: 'start' } | { type: 'abort' };
@@ -126,8 +127,9 @@ async function main(): Promise<void> {
     return;
   }
   const eluStart = performance.eventLoopUtilization();
-  const results = await Promise.all(connections.map((c) => c.run({
+  const results = await Promise.all(connections.map((c, i) => c.run({
     drainTimeoutMs: config.drainTimeoutMs,
+    startOffsetMs: config.connections[i]?.startOffsetMs ?? 0,
     ...(config.durationMs === undefined ? {} : { durationMs: config.durationMs }),
     ...(config.messagesPerConnection === undefined ? {} : { messages: config.messagesPerConnection }),
   })));

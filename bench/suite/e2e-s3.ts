@@ -1,0 +1,127 @@
+/**
+ * End to end in local mode: the gateway process as `npm start` runs it (embedded Kinesis, delivery runner with the
+ * real transform, embedded S3) with a short S3 buffering hint (1 s; the runner polls every 1 s and buffers 1 s for
+ * the transform). 10 MQTT devices publish QoS 1 readings at a steady rate, each carrying its index; a poller LISTs
+ * the bucket every 100 ms and reads each new object once. Beside it, the baseline: publish → PUBACK (in Kinesis).
+ */
+import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
+import type { MqttClient } from 'mqtt';
+import { closeAll, connectDevice } from '../../test/support/mqtt.js';
+import { createS3Client, LOCAL_S3_CREDENTIALS } from '../../transforms/s3/index.js';
+import { startGatewayProcess } from '../lib/gateway-process.js';
+import { waitForQuiet } from '../lib/proc.js';
+import type { Scenario } from './types.js';
+
+const BUCKET = 'telemetry-archive';
+const DEVICES = 10;
+const RATE_PER_SEC = 50;
+const S3_BUFFER_INTERVAL_S = 1;
+const POLL_MS = 100;
+
+function percentile(values: readonly number[], p: number): number | undefined {
+  if (values.length === 0) return undefined;
+  const s = [...values].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))];
+}
+
+async function objectText(s3: S3Client, key: string): Promise<string> {
+  const out = await s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: key }));
+  return (await out.Body?.transformToString('utf8')) ?? '';
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+export const e2eS3: Scenario = {
+  name: 'e2e-s3',
+  describe: `local mode (embedded Kinesis + transform + S3, S3 buffer ${S3_BUFFER_INTERVAL_S} s): MQTT publish → object visible in S3, p50/p99, ${DEVICES} devices at ${RATE_PER_SEC} readings/s`,
+  figures: {
+    publishToS3P50Ms: { label: 'publish → S3 object p50', unit: 'ms', better: 'lower' },
+    publishToS3P99Ms: { label: 'publish → S3 object p99', unit: 'ms', better: 'lower' },
+    publishToAckP50Ms: { label: 'baseline: publish → PUBACK p50', unit: 'ms', better: 'lower' },
+    publishToAckP99Ms: { label: 'baseline: publish → PUBACK p99', unit: 'ms', better: 'lower' },
+    objects: { label: 'S3 objects written', unit: 'objects', better: 'info' },
+  },
+  defaultRuns: 3,
+  async run(ctx) {
+    const readings = ctx.quick ? 150 : 1000;
+    await waitForQuiet();
+    const gateway = await startGatewayProcess({
+      kinesisEndpoint: undefined,
+      delivery: true,
+      cpu: ctx.subjectCpu,
+      args: ['--delivery-buffer-interval-s', String(S3_BUFFER_INTERVAL_S)],
+    });
+    const s3 = gateway.s3Endpoint === undefined ? undefined : createS3Client({ endpoint: gateway.s3Endpoint, credentials: LOCAL_S3_CREDENTIALS, region: 'us-east-1' });
+    let clients: MqttClient[] = [];
+    let polling = true;
+    let poller: Promise<void> | undefined;
+    try {
+      if (s3 === undefined) throw new Error('the gateway did not report its embedded S3 endpoint (delivery runner not started?)');
+      const publishedAt = new Array<number | undefined>(readings);
+      const ackMs: number[] = [];
+      const visibleMs: number[] = [];
+      const keys = new Set<string>();
+      poller = (async () => {
+        while (polling) {
+          const listedAt = Date.now();
+          let token: string | undefined;
+          do {
+            const page = await s3.send(new ListObjectsV2Command({ Bucket: BUCKET, ...(token === undefined ? {} : { ContinuationToken: token }) }));
+            for (const o of page.Contents ?? []) {
+              const key = o.Key ?? '';
+              if (keys.has(key) || key.startsWith('processing-failed/')) continue;
+              keys.add(key);
+              for (const line of (await objectText(s3, key)).split('\n')) {
+                if (line === '') continue;
+                const n = (JSON.parse(line) as { reading?: { n?: number } }).reading?.n;
+                const at = n === undefined ? undefined : publishedAt[n];
+                if (n === undefined || at === undefined) continue;
+                publishedAt[n] = undefined; // count each reading once (delivery is at least once)
+                visibleMs.push(listedAt - at);
+              }
+            }
+            token = page.IsTruncated === true ? page.NextContinuationToken : undefined;
+          } while (token !== undefined);
+          if (visibleMs.length >= readings) break;
+          await sleep(POLL_MS);
+        }
+      })();
+      const ids = Array.from({ length: DEVICES }, (_, i) => `sim-env-sensor-e2e-${String(i).padStart(4, '0')}`);
+      clients = await Promise.all(ids.map((id) => connectDevice(gateway.mqttPort, id)));
+      const started = Date.now();
+      const acks: Array<Promise<void>> = [];
+      for (let n = 0; n < readings; n++) {
+        const wait = started + (n * 1000) / RATE_PER_SEC - Date.now();
+        if (wait > 0) await sleep(wait);
+        const i = n % DEVICES;
+        const at = Date.now();
+        publishedAt[n] = at;
+        const payload = JSON.stringify({ temperature: 20 + (n % 50) / 10, humidity: 40 + (n % 30), battery: 3.7, n });
+        acks.push((clients[i] as MqttClient).publishAsync(`devices/${ids[i]}/telemetry`, payload, { qos: 1 }).then(() => void ackMs.push(Date.now() - at)));
+      }
+      await Promise.all(acks);
+      const deadline = Date.now() + 30_000;
+      while (visibleMs.length < readings && Date.now() < deadline && gateway.exitStatus() === undefined) await sleep(POLL_MS);
+      polling = false;
+      await poller;
+      if (visibleMs.length < readings) throw new Error(`${readings - visibleMs.length} of ${readings} readings never appeared in S3 within 30 s`);
+      ctx.log(`S3 p50 ${percentile(visibleMs, 50)} ms, p99 ${percentile(visibleMs, 99)} ms`);
+      return {
+        figures: {
+          publishToS3P50Ms: percentile(visibleMs, 50),
+          publishToS3P99Ms: percentile(visibleMs, 99),
+          publishToAckP50Ms: percentile(ackMs, 50),
+          publishToAckP99Ms: percentile(ackMs, 99),
+          objects: keys.size,
+        },
+      };
+    } finally {
+      polling = false;
+      await poller?.catch(() => undefined);
+      await closeAll(clients);
+      s3?.destroy();
+      await gateway.stop(10_000);
+    }
+  },
+};
