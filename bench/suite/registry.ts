@@ -5,6 +5,7 @@
 import { aggregation } from './aggregation.js';
 import { devices10k } from './devices-10k.js';
 import { e2eS3 } from './e2e-s3.js';
+import { firehoseVsKinesis } from './firehose-vs-kinesis.js';
 import { httpIngest } from './http-ingest.js';
 import { qos0Max } from './qos0-max.js';
 import { qos1Devices1000 } from './qos1-1000.js';
@@ -19,6 +20,7 @@ export const SCENARIOS: readonly Scenario[] = [
   devices10k,
   aggregation,
   httpIngest,
+  firehoseVsKinesis,
   transform,
   e2eS3,
 ];
