@@ -8,6 +8,7 @@ import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { onJsonLines } from '../../test/support/json-lines.js';
 import { trackChild, trackDirectory, untrackDirectory } from './cleanup.js';
 import { gatewayBuild } from './gateway-build.js';
 import { pinnedCommand } from './proc.js';
@@ -85,30 +86,17 @@ export async function startGatewayProcess(options: GatewayProcessOptions): Promi
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
 
   const started = new Promise<Record<string, unknown>>((resolve, reject) => {
-    let buffer = '';
     // Keep reading stdout for the whole run: a full pipe would block the gateway's logger.
-    child.stdout?.on('data', (d: Buffer) => {
-      buffer += d.toString();
-      let nl: number;
-      while ((nl = buffer.indexOf('\n')) !== -1) {
-        const line = buffer.slice(0, nl);
-        buffer = buffer.slice(nl + 1);
-        let entry: Record<string, unknown>;
-        try {
-          entry = JSON.parse(line) as Record<string, unknown>;
-        } catch {
-          continue;
-        }
-        const level = LEVELS[Number(entry['level'])] ?? String(entry['level']);
-        logs.byLevel[level] = (logs.byLevel[level] ?? 0) + 1;
-        const msg = String(entry['msg'] ?? '');
-        if (Number(entry['level']) >= 40) {
-          logs.notable.push(`${level}: ${msg}`);
-          if (logs.notable.length > MAX_NOTABLE) logs.notable.shift();
-        }
-        if (msg.startsWith('delivery runner started') && typeof entry['s3'] === 'string') s3Endpoint = entry['s3'];
-        if (msg.startsWith('tidegate started')) resolve(entry);
+    onJsonLines(child.stdout, (entry) => {
+      const level = LEVELS[Number(entry['level'])] ?? String(entry['level']);
+      logs.byLevel[level] = (logs.byLevel[level] ?? 0) + 1;
+      const msg = String(entry['msg'] ?? '');
+      if (Number(entry['level']) >= 40) {
+        logs.notable.push(`${level}: ${msg}`);
+        if (logs.notable.length > MAX_NOTABLE) logs.notable.shift();
       }
+      if (msg.startsWith('delivery runner started') && typeof entry['s3'] === 'string') s3Endpoint = entry['s3'];
+      if (msg.startsWith('tidegate started')) resolve(entry);
     });
     void exited.then(() => reject(new Error(`gateway exited (${child.exitCode ?? child.signalCode}) before starting: ${stderr}`)));
     const timer = setTimeout(() => reject(new Error('gateway did not start in time')), options.startTimeoutMs ?? 30_000);

@@ -1,4 +1,5 @@
 /** Scrapes the gateway's Prometheus endpoint and reads counters, per-label breakdowns and histograms. */
+import { bucketDelta, quantile } from '../../gateway/src/ops/histogram.js';
 import { get } from 'node:http';
 
 export interface Sample {
@@ -84,20 +85,5 @@ export async function scrape(httpPort: number, host = '127.0.0.1'): Promise<Metr
  * the bucket as Prometheus' histogram_quantile does. Coarse: only as exact as the bucket bounds.
  */
 export function histogramQuantile(before: Metrics | undefined, after: Metrics, name: string, q: number): number | undefined {
-  const prior = new Map(before?.buckets(name) ?? []);
-  const buckets = after.buckets(name).map(([le, n]): [number, number] => [le, n - (prior.get(le) ?? 0)]);
-  const total = buckets[buckets.length - 1]?.[1] ?? 0;
-  if (total <= 0) return undefined;
-  const rank = q * total;
-  let lowerBound = 0;
-  let lowerCount = 0;
-  for (const [le, count] of buckets) {
-    if (count >= rank) {
-      if (le === Number.POSITIVE_INFINITY) return lowerBound;
-      return lowerBound + ((le - lowerBound) * (rank - lowerCount)) / Math.max(count - lowerCount, 1e-9);
-    }
-    lowerBound = le;
-    lowerCount = count;
-  }
-  return lowerBound;
+  return quantile(bucketDelta(before?.buckets(name), after.buckets(name)), q);
 }

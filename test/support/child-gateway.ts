@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { onJsonLines } from './json-lines.js';
 
 const MAIN = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'dist', 'gateway', 'src', 'main.js');
 
@@ -28,18 +29,9 @@ export async function spawnGateway(args: string[], env: Record<string, string> =
   child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const started = new Promise<Record<string, unknown>>((resolve, reject) => {
-    let buffer = '';
-    child.stdout?.on('data', (d: Buffer) => {
-      buffer += d.toString();
-      let nl: number;
-      while ((nl = buffer.indexOf('\n')) !== -1) {
-        const line = buffer.slice(0, nl);
-        buffer = buffer.slice(nl + 1);
-        if (line.trim() === '') continue;
-        const entry = JSON.parse(line) as Record<string, unknown>;
-        logs.push(entry);
-        if (typeof entry['msg'] === 'string' && entry['msg'].startsWith('tidegate started')) resolve(entry);
-      }
+    onJsonLines(child.stdout, (entry) => {
+      logs.push(entry);
+      if (typeof entry['msg'] === 'string' && entry['msg'].startsWith('tidegate started')) resolve(entry);
     });
     void exited.then((code) => reject(new Error(`gateway exited with ${code} before starting: ${stderr}`)));
   });

@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { onJsonLines } from './json-lines.js';
 
 export interface LoggedProcess {
   readonly name: string;
@@ -22,24 +23,9 @@ export function spawnLogged(name: string, argv: readonly string[], options: { en
   const logs: Record<string, unknown>[] = [];
   let text = '';
   const waiters: { match: (l: Record<string, unknown>) => boolean; resolve: (l: Record<string, unknown>) => void }[] = [];
-  let buffer = '';
-  child.stdout?.on('data', (d: Buffer) => {
-    buffer += d.toString();
-    let nl: number;
-    while ((nl = buffer.indexOf('\n')) !== -1) {
-      const line = buffer.slice(0, nl);
-      buffer = buffer.slice(nl + 1);
-      let entry: Record<string, unknown> | undefined;
-      try {
-        const parsed: unknown = JSON.parse(line);
-        if (parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed)) entry = parsed as Record<string, unknown>;
-      } catch {
-        entry = undefined;
-      }
-      if (entry === undefined) {
-        text += line + '\n';
-        continue;
-      }
+  onJsonLines(
+    child.stdout,
+    (entry) => {
       logs.push(entry);
       for (const w of [...waiters]) {
         if (w.match(entry)) {
@@ -47,8 +33,9 @@ export function spawnLogged(name: string, argv: readonly string[], options: { en
           w.resolve(entry);
         }
       }
-    }
-  });
+    },
+    (line) => (text += line + '\n'),
+  );
   child.stderr?.on('data', (d: Buffer) => (text += d.toString()));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   return {

@@ -16,13 +16,14 @@ import { createIntake } from './intake.js';
 import { createDeliveryMetrics, type DeliveryMetrics } from './metrics.js';
 import { checkOptions, DEFAULT_DELIVERY_RUNNER_OPTIONS, type DeliveryRunnerOptions } from './options.js';
 import { compilePrefix } from './prefix.js';
-import { createDeliveryPipeline } from './pipeline.js';
+import { createDeliveryPipeline, type DeliveryPipelineCounters } from './pipeline.js';
 import type { ShardPosition } from './progress.js';
 import { describeSource, loadMatchingCheckpoint } from './source.js';
 import { startShardReader } from './shard-reader.js';
 import { createShardCoordinator, type ShardStatus } from './shards.js';
 
-export interface DeliveryRunnerStats {
+/** Progress per shard, plus the delivery counters (records read, delivered, dropped, failed; objects; bytes buffered). */
+export interface DeliveryRunnerStats extends DeliveryPipelineCounters {
   shards: Array<{
     shardId: string;
     status: ShardStatus;
@@ -33,15 +34,6 @@ export interface DeliveryRunnerStats {
     millisBehindLatest: number | undefined;
   }>;
   kinesisRecordsRead: number;
-  recordsRead: number;
-  recordsDelivered: number;
-  recordsDropped: number;
-  recordsFailed: number;
-  objectsWritten: number;
-  errorObjectsWritten: number;
-  invocations: number;
-  /** Record bytes read and not yet in S3. */
-  bufferedBytes: number;
   checkpointWrites: number;
 }
 
