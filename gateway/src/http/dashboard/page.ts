@@ -67,7 +67,7 @@ export const DASHBOARD_HTML = `<!doctype html>
 <main>
   <section class="kpis">
     <div class="kpi"><div class="label">Readings / s</div><div class="value" id="kpi-rate">–</div><div class="sub" id="kpi-rate-sub"></div></div>
-    <div class="kpi"><div class="label">Into Kinesis / s</div><div class="value" id="kpi-forwarded">–</div><div class="sub" id="kpi-forwarded-sub"></div></div>
+    <div class="kpi"><div class="label">Forwarded / s</div><div class="value" id="kpi-forwarded">–</div><div class="sub" id="kpi-forwarded-sub"></div></div>
     <div class="kpi"><div class="label">Connected devices</div><div class="value" id="kpi-devices">–</div><div class="sub">MQTT connections</div></div>
     <div class="kpi"><div class="label">Ack latency p50</div><div class="value" id="kpi-p50">–</div><div class="sub" id="kpi-p-sub"></div></div>
     <div class="kpi"><div class="label">Dead letters</div><div class="value" id="kpi-dead">–</div><div class="sub" id="kpi-dead-sub"></div></div>
@@ -76,7 +76,7 @@ export const DASHBOARD_HTML = `<!doctype html>
   <section class="card w8">
     <h2>Throughput <span class="note" id="rate-note"></span></h2>
     <canvas id="chart-rate"></canvas>
-    <div class="legend"><span><i style="background:var(--accent)"></i>received</span><span><i style="background:var(--green)"></i>accepted by Kinesis</span></div>
+    <div class="legend"><span><i style="background:var(--accent)"></i>received</span><span><i style="background:var(--green)"></i>accepted by the sink</span></div>
   </section>
   <section class="card w4">
     <h2>Per-shard load <span class="note" id="skew"></span></h2>
