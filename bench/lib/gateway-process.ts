@@ -75,7 +75,7 @@ export async function startGatewayProcess(options: GatewayProcessOptions): Promi
   ];
   const [cmd, ...rest] = pinnedCommand(options.cpu, [process.execPath, ...args]);
   // Only PATH: no AWS_* variables, so local mode uses its static local credentials.
-  const child = spawn(cmd as string, rest, { env: { PATH: process.env['PATH'] ?? '' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(cmd as string, rest, { env: { PATH: process.env['PATH'] ?? '', ...(process.env['TIDEGATE_BENCH_NODE_OPTIONS'] === undefined ? {} : { NODE_OPTIONS: process.env['TIDEGATE_BENCH_NODE_OPTIONS'] }) }, stdio: ['ignore', 'pipe', 'pipe'] });
   trackChild(child);
   const logs: LogSummary = { byLevel: {}, notable: [] };
   let s3Endpoint: string | undefined;
