@@ -10,11 +10,11 @@
  */
 import { spawn, spawnSync } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { availableParallelism, loadavg } from 'node:os';
 import { createInterface } from 'node:readline';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { processCpuMs } from '../lib/proc.js';
 import { runLoad } from './run.js';
 import type { LoadResult } from './run.js';
 
@@ -63,23 +63,6 @@ async function startBroker(pin: boolean): Promise<{ child: ChildProcess; port: n
   return { child, port };
 }
 
-const clockTicks = ((): number => {
-  const out = spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' });
-  const ticks = Number(out.stdout?.trim());
-  return Number.isFinite(ticks) && ticks > 0 ? ticks : 100;
-})();
-
-/** utime+stime of a process in ms, or undefined where /proc is unavailable. */
-function processCpuMs(pid: number): number | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // Fields after the ")" that ends the command name; utime and stime are fields 14 and 15.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return ((Number(fields[11]) + Number(fields[12])) * 1000) / clockTicks;
-  } catch {
-    return undefined;
-  }
-}
 
 function row(cells: ReadonlyArray<string | number>): string {
   const widths = [5, 6, 10, 10, 10, 7, 8, 8, 8, 8, 9, 8, 9];

@@ -7,18 +7,8 @@ import { startTestGateway, type TestGateway } from '../support/gateway.js';
 import { parseRecord, readStream, testKinesisClient } from '../support/kinesis.js';
 import { closeAll, connectDevice } from '../support/mqtt.js';
 import { connectFrame, frame, publishFrame, remainingLength, subscribeFrame } from '../support/mqtt-frames.js';
+import { mulberry32 } from '../support/prng.js';
 
-/** mulberry32: a small seeded PRNG, so a failing run can be replayed with TIDEGATE_FUZZ_SEED. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const SEED = Number(process.env['TIDEGATE_FUZZ_SEED'] ?? Math.floor(Math.random() * 2 ** 31));
 const CONNECTIONS = 360;
@@ -57,7 +47,7 @@ describe(`hostile input (fuzz, seed ${SEED})`, () => {
   });
 
   it('stays up with bounded memory, keeps serving a well-behaved device, and counts every rejection by reason', async () => {
-    const rnd = prng(SEED);
+    const rnd = mulberry32(SEED);
     const int = (n: number): number => Math.floor(rnd() * n);
     const bytes = (n: number): Buffer => Buffer.from(Array.from({ length: n }, () => int(256)));
     const pick = <T>(xs: readonly T[]): T => xs[int(xs.length)] as T;

@@ -4,18 +4,8 @@ import { GatewayError } from '../../gateway/src/errors.js';
 import { createLogger } from '../../gateway/src/logger.js';
 import { createMetrics } from '../../gateway/src/metrics.js';
 import type { Sink, SinkEntry, SinkEntryResult, SinkLimits } from '../../gateway/src/sinks/sink.js';
+import { mulberry32 } from '../support/prng.js';
 
-/** A deterministic pseudo-random source (mulberry32). */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const LIMITS: SinkLimits = { maxEntriesPerRequest: 500, maxRequestBytes: 5 * 1024 * 1024, maxEntryBytes: 1024 * 1024, partitionKeyCounts: true };
 
@@ -57,7 +47,7 @@ let bridges: Bridge[] = [];
 function bridge(sink: Sink, extra: Partial<BridgeOptions> = {}): Bridge {
   const b = createBridge({
     sink, metrics: createMetrics({ defaultMetrics: false }), logger: createLogger({ level: 'silent' }),
-    lingerMs: 5, retryBaseMs: 1, retryMaxMs: 5, random: seeded(1), ...extra,
+    lingerMs: 5, retryBaseMs: 1, retryMaxMs: 5, random: mulberry32(1), ...extra,
   });
   bridges.push(b);
   return b;
@@ -111,7 +101,7 @@ describe('bridge batching', () => {
 
 describe('bridge ordering and retries', () => {
   it('never lets a device overtake itself while entries fail at random, and never has two of its entries in flight', async () => {
-    const random = seeded(42);
+    const random = mulberry32(42);
     const s = scriptedSink((entries) =>
       entries.map((): SinkEntryResult => {
         const r = random();
