@@ -1,5 +1,5 @@
 /**
- * Firehose and Lambda limits the runner enforces, each with its source in /work/shared/reference/aws-kinesis-firehose.md.
+ * Firehose and Lambda limits the runner enforces, each with its source in ../shared/reference/aws-kinesis-firehose.md (beside the repository).
  */
 
 /** "MB" in Firehose buffering hints (`SizeInMBs`, `BufferSizeInMBs`) is taken as MiB. */

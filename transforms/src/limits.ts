@@ -1,5 +1,5 @@
 /**
- * Limits of the Firehose → Lambda contract, from the AWS docs (see /work/shared/reference/aws-kinesis-firehose.md §3).
+ * Limits of the Firehose → Lambda contract, from the AWS docs (see ../shared/reference/aws-kinesis-firehose.md (beside the repository) §3).
  */
 
 /**
