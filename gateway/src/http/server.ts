@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { bearerTokenMatches, cookieToken, tokenMatches, TOKEN_COOKIE } from '../auth/http-token.js';
 import { GatewayError } from '../errors.js';
+import { listenOn } from '../util/listen.js';
 import type { Logger } from '../logger.js';
 import type { GatewayMetrics } from '../metrics.js';
 import type { DashboardRoutes } from './dashboard-routes.js';
@@ -125,14 +125,11 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
     });
   });
   const host = options.host ?? '127.0.0.1';
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', (err) =>
-      reject(new GatewayError('GW_ERR_LISTEN', `HTTP server could not bind ${host}:${options.port ?? 8080}: ${err.message}`, { cause: err })),
-    );
-    server.listen(options.port ?? 8080, host, () => resolve());
-  });
+  const port = await listenOn(server, options.port ?? 8080, host, (err) =>
+    new GatewayError('GW_ERR_LISTEN', `HTTP server could not bind ${host}:${options.port ?? 8080}: ${err.message}`, { cause: err }),
+  );
   return {
-    port: (server.address() as AddressInfo).port,
+    port,
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());

@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
+import { listenOn } from '../../../gateway/src/util/listen.js';
 import { DeliveryError } from '../errors.js';
 
 export interface HealthServerOptions {
@@ -46,14 +46,11 @@ export async function startHealthServer(options: HealthServerOptions): Promise<H
       () => res.writeHead(500).end(),
     );
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', (err) =>
-      reject(new DeliveryError('TG_ERR_DELIVERY_LISTEN', `HTTP server could not bind ${options.host}:${options.port}: ${err.message}`, { cause: err })),
-    );
-    server.listen(options.port, options.host, () => resolve());
-  });
+  const port = await listenOn(server, options.port, options.host, (err) =>
+    new DeliveryError('TG_ERR_DELIVERY_LISTEN', `HTTP server could not bind ${options.host}:${options.port}: ${err.message}`, { cause: err }),
+  );
   return {
-    port: (server.address() as AddressInfo).port,
+    port,
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());

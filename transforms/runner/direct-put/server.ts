@@ -8,8 +8,9 @@
  */
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import { Counter, type Registry } from 'prom-client';
+import { listenOn } from '../../../gateway/src/util/listen.js';
 import { DeliveryError } from '../errors.js';
 import {
   FIREHOSE_CONTENT_TYPE,
@@ -233,13 +234,9 @@ export async function startFirehoseApiServer(options: FirehoseApiServerOptions):
   });
   const host = options.host ?? '127.0.0.1';
   const port = options.port ?? 4573;
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', (err) =>
-      reject(new DeliveryError('TG_ERR_DELIVERY_LISTEN', `local Firehose API could not bind ${host}:${port}: ${err.message}`, { cause: err })),
-    );
-    server.listen(port, host, () => resolve());
-  });
-  const bound = (server.address() as AddressInfo).port;
+  const bound = await listenOn(server, port, host, (err) =>
+    new DeliveryError('TG_ERR_DELIVERY_LISTEN', `local Firehose API could not bind ${host}:${port}: ${err.message}`, { cause: err }),
+  );
   return {
     endpoint: `http://${host.includes(':') ? `[${host}]` : host}:${bound}`,
     port: bound,
