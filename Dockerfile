@@ -1,8 +1,8 @@
 # syntax=docker/dockerfile:1
 #
 # One image for the three tidegate processes; the command picks the process:
-#   gateway (default)  node dist/gateway/src/main.js
-#   delivery runner    node dist/transforms/runner/main.js
+#   gateway (default)  node dist/stack/main.js
+#   delivery runner    node dist/transforms/delivery/main.js
 #   simulator          node dist/device-sim/cli.js
 # Every setting is an environment variable (TIDEGATE_*, AWS_*; see README "Configuration" and --help).
 #
@@ -24,7 +24,9 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
+COPY common common
 COPY gateway gateway
+COPY stack stack
 COPY transforms transforms
 COPY device-sim device-sim
 RUN npm run build
@@ -53,4 +55,4 @@ HEALTHCHECK --interval=10s --timeout=3s --start-period=30s --retries=3 \
   CMD ["node", "deploy/docker/healthcheck.mjs", "/healthz"]
 # Node is PID 1 and handles SIGTERM itself (graceful flush); allow --shutdown-timeout-ms (30 s) before SIGKILL.
 STOPSIGNAL SIGTERM
-CMD ["node", "dist/gateway/src/main.js"]
+CMD ["node", "dist/stack/main.js"]

@@ -4,8 +4,8 @@
  *
  * Run: npx tsx bench/kpl-codec.ts [records]
  */
-import { createAggregateBuilder, deaggregate } from '../gateway/src/kpl/index.js';
-import type { UserRecord } from '../gateway/src/kpl/index.js';
+import { createAggregateBuilder, deaggregate } from '../common/kpl/index.js';
+import type { UserRecord } from '../common/kpl/index.js';
 
 const RECORD_BYTES = 200;
 const AGGREGATE_LIMIT = 64 * 1024;

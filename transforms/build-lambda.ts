@@ -38,7 +38,7 @@ export async function buildLambda(options: BuildLambdaOptions = {}): Promise<Bui
   const sourcemap = options.sourcemap ?? false;
   const result = await build({
     absWorkingDir: PROJECT_ROOT,
-    entryPoints: [join(TRANSFORMS_DIR, 'src', 'handler.ts')],
+    entryPoints: [join(TRANSFORMS_DIR, 'lambda', 'handler.ts')],
     outfile: join(outDir, 'index.mjs'),
     bundle: true,
     platform: 'node',

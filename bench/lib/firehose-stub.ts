@@ -1,10 +1,10 @@
 /**
- * A stub Firehose endpoint for the bench: the local Firehose API server (transforms/runner/direct-put) in front of
+ * A stub Firehose endpoint for the bench: the local Firehose API server (transforms/delivery/direct-put) in front of
  * a delivery stream that accepts every record at once and only counts it — no intake fsync, no S3 — so a run
  * measures the gateway's Firehose sink, as the stub Kinesis endpoint does for the Kinesis sink.
  */
-import { startFirehoseApiServer, type DirectPutStream, type FirehoseApiServer } from '../../transforms/runner/direct-put/index.js';
-import { createDeliveryMetrics } from '../../transforms/runner/metrics.js';
+import { startFirehoseApiServer, type DirectPutStream, type FirehoseApiServer } from '../../transforms/delivery/direct-put/index.js';
+import { createDeliveryMetrics } from '../../transforms/delivery/metrics.js';
 import { trackCloser } from './cleanup.js';
 
 export const DELIVERY_STREAM = 'telemetry-to-s3';

@@ -13,7 +13,7 @@ import { trackDirectory } from './cleanup.js';
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
 const DIST = join(REPO, 'dist');
-const MAIN = join('dist', 'gateway', 'src', 'main.js');
+const MAIN = join('dist', 'stack', 'main.js');
 
 export interface BuildInfo {
   /** `git rev-parse --short HEAD` of the working tree, if git is available. */

@@ -4,7 +4,7 @@
  * readings inside them, checked per device for loss, duplicates and reordering.
  */
 import { GetRecordsCommand, GetShardIteratorCommand } from '@aws-sdk/client-kinesis';
-import { deaggregate } from '../../gateway/src/kpl/index.js';
+import { deaggregate } from '../../common/kpl/index.js';
 import { listShards, testKinesisClient } from '../../test/support/kinesis.js';
 import { OrderCheck } from './order-check.js';
 import { PUT_PAYLOAD_UNIT_BYTES } from './record-math.js';

@@ -3,8 +3,8 @@
  * the "cap" column of a report is derived from the bytes the gateway really writes, not from an estimate.
  */
 import { encodeRecord } from '../../gateway/src/ingest/envelope.js';
-import { createAggregateBuilder } from '../../gateway/src/kpl/index.js';
-import { hashKeyForPartitionKey, splitHashRange } from '../../test/support/kinesis-endpoint/index.js';
+import { createAggregateBuilder } from '../../common/kpl/index.js';
+import { hashKeyForPartitionKey, splitHashRange } from '../../stack/kinesis-faults/index.js';
 import { buildTelemetryPayload } from '../loadgen/packets.js';
 import { SHARD_BYTES_PER_SECOND, SHARD_RECORDS_PER_SECOND } from './stub.js';
 

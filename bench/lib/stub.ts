@@ -1,9 +1,9 @@
 /**
- * The stub Kinesis endpoint (test/support/kinesis-endpoint) in this process: it is cheap next to the gateway,
+ * The stub Kinesis endpoint (stack/kinesis-faults) in this process: it is cheap next to the gateway,
  * and keeping it here lets the scripts read its counters directly. Registered for cleanup.
  */
-import { startKinesisEndpoint } from '../../test/support/kinesis-endpoint/index.js';
-import type { KinesisEndpoint, KinesisEndpointStats, ThrottleOptions } from '../../test/support/kinesis-endpoint/index.js';
+import { startKinesisEndpoint } from '../../stack/kinesis-faults/index.js';
+import type { KinesisEndpoint, KinesisEndpointStats, ThrottleOptions } from '../../stack/kinesis-faults/index.js';
 import { trackCloser } from './cleanup.js';
 
 export const STREAM = 'telemetry';

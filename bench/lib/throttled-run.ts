@@ -3,7 +3,7 @@
  * a full read-back: the shared core of the aggregation and utilisation benchmarks.
  */
 import { performance } from 'node:perf_hooks';
-import type { KinesisEndpointStats } from '../../test/support/kinesis-endpoint/index.js';
+import type { KinesisEndpointStats } from '../../stack/kinesis-faults/index.js';
 import { runThroughGateway } from './gateway-run.js';
 import type { GatewayRunOptions, GatewayRunResult } from './gateway-run.js';
 import { readBack } from './readback.js';

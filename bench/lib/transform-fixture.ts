@@ -2,7 +2,7 @@
  * Firehose transform inputs for the benchmark: ~1 MB invocations of gateway records (~200 bytes each, a fleet's
  * device mix), and the floor any JSON-in/JSON-out transform pays per record, measured beside the real one.
  */
-import type { TransformEvent, TransformEventRecord } from '../../transforms/src/types.js';
+import type { TransformEvent, TransformEventRecord } from '../../transforms/lambda/types.js';
 
 export const RECEIVED_AT = Date.UTC(2026, 10, 26, 10, 0, 0);
 

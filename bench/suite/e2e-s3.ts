@@ -8,7 +8,7 @@ import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { MqttClient } from 'mqtt';
 import { closeAll, connectDevice } from '../../test/support/mqtt.js';
-import { createS3Client, LOCAL_S3_CREDENTIALS } from '../../transforms/s3/index.js';
+import { createS3Client, LOCAL_S3_CREDENTIALS } from '../../stack/s3-server.js';
 import { startGatewayProcess } from '../lib/gateway-process.js';
 import { waitForQuiet } from '../lib/proc.js';
 import type { Scenario } from './types.js';

@@ -5,9 +5,9 @@
  * Profile: node --cpu-prof --import tsx bench/run.ts --scenario transform
  */
 import catalog from '../../transforms/catalog.json' with { type: 'json' };
-import { parseCatalog } from '../../transforms/src/catalog/validate.js';
-import { createTransform } from '../../transforms/src/transform.js';
-import type { TransformEvent } from '../../transforms/src/types.js';
+import { parseCatalog } from '../../transforms/lambda/catalog/validate.js';
+import { createTransform } from '../../transforms/lambda/transform.js';
+import type { TransformEvent } from '../../transforms/lambda/types.js';
 import { floorTransform, makeTransformEvent, RECEIVED_AT } from '../lib/transform-fixture.js';
 import type { Scenario } from './types.js';
 

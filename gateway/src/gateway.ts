@@ -3,7 +3,7 @@ import { createSecurity, type Security } from './auth/security.js';
 import { connectCluster, type ClusterBackend } from './broker/cluster.js';
 import { createCommandsRoute } from './http/commands-route.js';
 import type { GatewayConfig } from './config/load.js';
-import { GatewayError, isGatewayError } from './errors.js';
+import { GatewayError, isGatewayError } from '../../common/errors.js';
 import { startHttpServer, type HttpServer, type ReadinessCheck } from './http/server.js';
 import type { DeviceAuthenticator } from './http/auth.js';
 import { createDashboardRoutes } from './http/dashboard-routes.js';
@@ -14,14 +14,15 @@ import { createDeadLetterWriter, type DeadLetterWriter } from './ingest/dead-let
 import { createSequencer } from './ingest/envelope.js';
 import type { Forwarder } from './ingest/forwarder.js';
 import { createSpoolForwarding, type SpoolForwarding } from './bridge/spool-drainer.js';
-import { openSpool, type Spool } from './spool/index.js';
+import { openSpool, type Spool } from '../../common/spool/index.js';
 import { createIngest } from './ingest/pipeline.js';
-import { createLogger, resolveLogFormat, type Logger } from './logger.js';
-import { lockDataDir } from './data-dir-lock.js';
+import { createLogger, resolveLogFormat, type Logger } from '../../common/logger.js';
+import { lockDataDir } from '../../common/data-dir-lock.js';
 import type { Bridge } from './bridge/bridge.js';
 import { setupFirehoseSink } from './sinks/firehose/setup.js';
 import { setupKinesisSink } from './sinks/kinesis/setup.js';
 import type { SinkSetup } from './sinks/setup.js';
+import type { LocalServices } from './sinks/local-services.js';
 import { join } from 'node:path';
 import { createMetrics, type GatewayMetrics } from './metrics.js';
 
@@ -33,6 +34,11 @@ export interface GatewayDeps {
   httpAuthenticator?: DeviceAuthenticator;
   /** Per-device admission for HTTP ingest (rate limits): false answers 429. */
   httpAdmit?: (deviceId: string, messages: number, bytes: number) => boolean;
+  /**
+   * The servers run beside the gateway in local mode and with `--delivery on` (embedded Kinesis, delivery runner,
+   * local Firehose API). Provided by the local stack (`stack/services.ts`); without it those modes refuse to start.
+   */
+  services?: LocalServices;
   /** How often the stream's status is checked for `/readyz`. Default 15 s (tests shorten it). */
   streamWatchIntervalMs?: number;
 }
@@ -126,7 +132,7 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps = {}
     }
     let spoolForwarding: SpoolForwarding | undefined;
 
-    const sinkContext = { config, metrics, logger, env, closers, watchIntervalMs: deps.streamWatchIntervalMs };
+    const sinkContext = { config, metrics, logger, env, closers, services: deps.services, watchIntervalMs: deps.streamWatchIntervalMs };
     const sink: SinkSetup = config.sink === 'firehose' ? await setupFirehoseSink(sinkContext) : await setupKinesisSink(sinkContext);
     const { bridge, endpoint } = sink;
 

@@ -2,7 +2,7 @@ import { deaggregateSync, type DeaggregatedRecordV3 } from 'aws-kinesis-agg';
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import type { MqttClient } from 'mqtt';
 import { afterEach, describe, expect, it } from 'vitest';
-import { KPL_MAGIC } from '../../gateway/src/kpl/index.js';
+import { KPL_MAGIC } from '../../common/kpl/index.js';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
 import { listShards, owningShard, parseRecord, readRawStream, readStream, testKinesisClient } from '../support/kinesis.js';
 import { closeAll, connectDevice } from '../support/mqtt.js';

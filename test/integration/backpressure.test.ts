@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { startKinesisEndpoint, type KinesisEndpoint } from '../support/kinesis-endpoint/index.js';
+import { startKinesisEndpoint, type KinesisEndpoint } from '../../stack/kinesis-faults/index.js';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
 import { parseRecord, readStream, testKinesisClient } from '../support/kinesis.js';
 import { closeAll, connectDevice } from '../support/mqtt.js';

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pino } from 'pino';
 import { connectCluster } from '../../gateway/src/broker/cluster.js';
-import { isGatewayError } from '../../gateway/src/errors.js';
+import { isGatewayError } from '../../common/errors.js';
 import { spawnGateway, type ChildGateway } from '../support/child-gateway.js';
 import { spawnKinesis, type ChildKinesis } from '../support/child-kinesis.js';
 import { parseRecord, readStream, testKinesisClient } from '../support/kinesis.js';

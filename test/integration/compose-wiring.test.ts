@@ -20,11 +20,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { resolveSecurity } from '../../gateway/src/auth/settings.js';
 import { loadConfig, type GatewayConfig } from '../../gateway/src/config/load.js';
-import { isGatewayError } from '../../gateway/src/errors.js';
+import { isGatewayError } from '../../common/errors.js';
 import { createMetrics } from '../../gateway/src/metrics.js';
-import { createDeliveryMetrics } from '../../transforms/runner/metrics.js';
-import { createS3Client } from '../../transforms/s3/client.js';
-import { startLocalS3, type LocalS3 } from '../../transforms/s3/server.js';
+import { createDeliveryMetrics } from '../../transforms/delivery/metrics.js';
+import { createS3Client } from '../../transforms/delivery/s3-writer/client.js';
+import { startLocalS3, type LocalS3 } from '../../stack/s3-server.js';
 import { spawnKinesis, type ChildKinesis } from '../support/child-kinesis.js';
 import {
   dependenciesOf,

@@ -3,7 +3,7 @@ import type { Server } from 'node:http';
 import kinesalite from 'kinesalite';
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startKinesisEndpoint, type KinesisEndpoint, type PutRecordsFault } from '../support/kinesis-endpoint/index.js';
+import { startKinesisEndpoint, type KinesisEndpoint, type PutRecordsFault } from '../../stack/kinesis-faults/index.js';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
 import { parseRecord, readStream, testKinesisClient, type TelemetryRecord } from '../support/kinesis.js';
 import { closeAll, connectDevice } from '../support/mqtt.js';

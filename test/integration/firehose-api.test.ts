@@ -5,8 +5,8 @@ import {
   PutRecordCommand,
 } from '@aws-sdk/client-firehose';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createTransform } from '../../transforms/src/transform.js';
-import { parseCatalog } from '../../transforms/src/catalog/validate.js';
+import { createTransform } from '../../transforms/lambda/transform.js';
+import { parseCatalog } from '../../transforms/lambda/catalog/validate.js';
 import catalogJson from '../../transforms/catalog.json' with { type: 'json' };
 import { startTestFirehose, type TestFirehose } from '../support/firehose.js';
 import { readLines, TEST_BUCKET, waitForLines } from '../support/s3.js';

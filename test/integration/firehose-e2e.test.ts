@@ -1,6 +1,6 @@
 import { DescribeDeliveryStreamCommand, PutRecordBatchCommand } from '@aws-sdk/client-firehose';
 import { afterEach, expect, it } from 'vitest';
-import { createS3Client, LOCAL_S3_CREDENTIALS } from '../../transforms/s3/index.js';
+import { createS3Client, LOCAL_S3_CREDENTIALS } from '../../stack/s3-server.js';
 import { spawnGateway, type ChildGateway } from '../support/child-gateway.js';
 import { testFirehoseClient } from '../support/firehose.js';
 import { closeAll, connectDevice } from '../support/mqtt.js';

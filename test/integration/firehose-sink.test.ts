@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { MqttClient } from 'mqtt';
-import { GatewayError } from '../../gateway/src/errors.js';
-import { createLogger } from '../../gateway/src/logger.js';
+import { GatewayError } from '../../common/errors.js';
+import { createLogger } from '../../common/logger.js';
 import { createMetrics } from '../../gateway/src/metrics.js';
 import { createFirehoseClient } from '../../gateway/src/sinks/firehose/client.js';
 import { startFirehoseProducer, type FirehoseProducer } from '../../gateway/src/sinks/firehose/producer.js';
@@ -77,7 +77,7 @@ describe('--sink firehose', () => {
         for (let i = 1; i <= 20; i++) await c.publishAsync(`devices/${ids[d]}/telemetry`, JSON.stringify({ i, temperatureC: 20 + i / 10 }), { qos: 1 });
       }),
     );
-    const { createS3Client, LOCAL_S3_CREDENTIALS } = await import('../../transforms/s3/index.js');
+    const { createS3Client, LOCAL_S3_CREDENTIALS } = await import('../../stack/s3-server.js');
     const s3 = createS3Client({ endpoint: gw.gateway.s3Endpoint as string, region: 'us-east-1', credentials: LOCAL_S3_CREDENTIALS });
     cleanup.push(async () => s3.destroy());
     const lines = (await waitForLines(s3, TEST_BUCKET, '', 60)).map((l) => JSON.parse(l) as Line & { deviceType?: string });

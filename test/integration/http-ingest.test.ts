@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startKinesisEndpoint, type KinesisEndpoint } from '../support/kinesis-endpoint/index.js';
+import { startKinesisEndpoint, type KinesisEndpoint } from '../../stack/kinesis-faults/index.js';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
 import { parseRecord, readStream, testKinesisClient } from '../support/kinesis.js';
 

@@ -20,8 +20,8 @@ import {
 import type { PutRecordsRequestEntry, _Record } from '@aws-sdk/client-kinesis';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import kinesalite from 'kinesalite';
-import { hashKeyForPartitionKey, startKinesisEndpoint, streamArn } from '../support/kinesis-endpoint/index.js';
-import type { KinesisEndpoint, KinesisEndpointOptions } from '../support/kinesis-endpoint/index.js';
+import { hashKeyForPartitionKey, startKinesisEndpoint, streamArn } from '../../stack/kinesis-faults/index.js';
+import type { KinesisEndpoint, KinesisEndpointOptions } from '../../stack/kinesis-faults/index.js';
 
 const TWO_128 = 1n << 128n;
 

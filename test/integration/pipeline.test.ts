@@ -1,6 +1,6 @@
 import { PutRecordCommand } from '@aws-sdk/client-kinesis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createS3Client, LOCAL_S3_CREDENTIALS } from '../../transforms/s3/index.js';
+import { createS3Client, LOCAL_S3_CREDENTIALS } from '../../stack/s3-server.js';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
 import { testKinesisClient } from '../support/kinesis.js';
 import { closeAll, connectDevice } from '../support/mqtt.js';

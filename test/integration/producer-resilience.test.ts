@@ -1,7 +1,7 @@
 import { CreateStreamCommand, DeleteStreamCommand, DescribeStreamSummaryCommand, SplitShardCommand, type KinesisClient } from '@aws-sdk/client-kinesis';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { hashKeyOf } from '../../gateway/src/sinks/kinesis/shard-map.js';
-import { startKinesisEndpoint, type KinesisEndpoint } from '../support/kinesis-endpoint/index.js';
+import { startKinesisEndpoint, type KinesisEndpoint } from '../../stack/kinesis-faults/index.js';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
 import { listShards, owningShard, parseRecord, readStream, testKinesisClient } from '../support/kinesis.js';
 import { closeAll, connectDevice } from '../support/mqtt.js';

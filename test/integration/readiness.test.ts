@@ -1,7 +1,7 @@
 import { DeleteStreamCommand } from '@aws-sdk/client-kinesis';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
-import { startKinesisEndpoint, type KinesisEndpoint } from '../support/kinesis-endpoint/index.js';
+import { startKinesisEndpoint, type KinesisEndpoint } from '../../stack/kinesis-faults/index.js';
 import { testKinesisClient } from '../support/kinesis.js';
 
 describe('/readyz follows the stream', () => {

@@ -1,10 +1,10 @@
 import { gunzipSync } from 'node:zlib';
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import { afterEach, describe, expect, it } from 'vitest';
-import { KPL_MAGIC } from '../../gateway/src/kpl/index.js';
-import { createKinesisClient } from '../../gateway/src/sinks/kinesis/client.js';
-import { startDeliveryRunner, type DeliveryRunner } from '../../transforms/runner/index.js';
-import { createTransform, loadCatalogFile } from '../../transforms/src/handler.js';
+import { KPL_MAGIC } from '../../common/kpl/index.js';
+import { createKinesisClient } from '../../common/aws/kinesis-client.js';
+import { startDeliveryRunner, type DeliveryRunner } from '../../transforms/delivery/index.js';
+import { createTransform, loadCatalogFile } from '../../transforms/lambda/handler.js';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
 import { readRawStream } from '../support/kinesis.js';
 import { closeAll, connectDevice } from '../support/mqtt.js';

@@ -1,10 +1,10 @@
 import { PutRecordCommand, PutRecordsCommand, type KinesisClient } from '@aws-sdk/client-kinesis';
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { afterEach, describe, expect, it } from 'vitest';
-import { encodeAggregate } from '../../gateway/src/kpl/index.js';
+import { encodeAggregate } from '../../common/kpl/index.js';
 import { FAST_RUNNER_OPTIONS, startRunnerStack, type RunnerStack } from '../support/runner-stack.js';
-import { startDeliveryRunner, type DeliveryRunner, type DeliveryRunnerOptions, type DeliveryTransform } from '../../transforms/runner/index.js';
-import { createTransform, loadCatalogFile } from '../../transforms/src/handler.js';
+import { startDeliveryRunner, type DeliveryRunner, type DeliveryRunnerOptions, type DeliveryTransform } from '../../transforms/delivery/index.js';
+import { createTransform, loadCatalogFile } from '../../transforms/lambda/handler.js';
 import { listObjects, readLines, TEST_BUCKET, waitForLines, type TestS3 } from '../support/s3.js';
 
 const CATALOG = loadCatalogFile(new URL('../../transforms/catalog.json', import.meta.url).pathname);

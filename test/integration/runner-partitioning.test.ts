@@ -1,8 +1,8 @@
 import { PutRecordsCommand, type KinesisClient } from '@aws-sdk/client-kinesis';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FAST_RUNNER_OPTIONS, startRunnerStack, type RunnerStack } from '../support/runner-stack.js';
-import { startDeliveryRunner, type DeliveryRunner, type DeliveryRunnerOptions, type DeliveryTransform } from '../../transforms/runner/index.js';
-import { createTransform, loadCatalogFile } from '../../transforms/src/handler.js';
+import { startDeliveryRunner, type DeliveryRunner, type DeliveryRunnerOptions, type DeliveryTransform } from '../../transforms/delivery/index.js';
+import { createTransform, loadCatalogFile } from '../../transforms/lambda/handler.js';
 import { getObjectText, listObjects, readLines, TEST_BUCKET, waitFor, waitForLines, type TestS3 } from '../support/s3.js';
 
 const CATALOG = loadCatalogFile(new URL('../../transforms/catalog.json', import.meta.url).pathname);

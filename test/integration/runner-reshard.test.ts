@@ -1,8 +1,8 @@
 import { DescribeStreamSummaryCommand, PutRecordsCommand, SplitShardCommand, type KinesisClient } from '@aws-sdk/client-kinesis';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FAST_RUNNER_OPTIONS, startRunnerStack, type RunnerStack } from '../support/runner-stack.js';
-import { startDeliveryRunner, type DeliveryRunner, type DeliveryRunnerOptions } from '../../transforms/runner/index.js';
-import { createTransform, loadCatalogFile } from '../../transforms/src/handler.js';
+import { startDeliveryRunner, type DeliveryRunner, type DeliveryRunnerOptions } from '../../transforms/delivery/index.js';
+import { createTransform, loadCatalogFile } from '../../transforms/lambda/handler.js';
 import { listShards } from '../support/kinesis.js';
 import { listObjects, readLines, TEST_BUCKET, waitFor, type TestS3 } from '../support/s3.js';
 

@@ -1,7 +1,7 @@
 import { ListBucketsCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterEach, describe, expect, it } from 'vitest';
-import { isDeliveryError } from '../../transforms/runner/errors.js';
-import { createS3Client, LOCAL_S3_CREDENTIALS, startLocalS3, type LocalS3 } from '../../transforms/s3/server.js';
+import { isDeliveryError } from '../../transforms/delivery/errors.js';
+import { createS3Client, LOCAL_S3_CREDENTIALS, startLocalS3, type LocalS3 } from '../../stack/s3-server.js';
 import { getObjectText, listObjects } from '../support/s3.js';
 import { makeTempDir } from '../support/tmp.js';
 

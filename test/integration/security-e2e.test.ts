@@ -105,7 +105,7 @@ describe('done when: npm start -- --auth required, devices add sec-dev-1', () =>
     const d = makeTempDir();
     try {
       await expect(spawnGateway(['--mode', 'local', '--mqtt-host', '0.0.0.0', '--data-dir', d.path, '--local-kinesis-port', '0'])).rejects.toThrow(/exited with 2/);
-      const { stdout } = await run(process.execPath, [join(dirname(DEVICES_MAIN), 'main.js'), '--mode', 'local', '--http-host', '0.0.0.0', '--data-dir', d.path]).catch((e: { stdout: string }) => e);
+      const { stdout } = await run(process.execPath, [join(dirname(DEVICES_MAIN), '..', '..', 'stack', 'main.js'), '--mode', 'local', '--http-host', '0.0.0.0', '--data-dir', d.path]).catch((e: { stdout: string }) => e);
       expect(stdout).toContain('GW_ERR_CONFIG');
       expect(stdout).toContain('"setting":"auth"');
       expect(stdout).toContain('--http-host 0.0.0.0');

@@ -4,9 +4,9 @@ import { dirname, join } from 'node:path';
 import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createLogger } from '../../gateway/src/logger.js';
-import { nodeFs, openSpool } from '../../gateway/src/spool/index.js';
-import type { Spool, SpoolEntry, SpoolFile, SpoolFs, SpoolOptions } from '../../gateway/src/spool/index.js';
+import { createLogger } from '../../common/logger.js';
+import { nodeFs, openSpool } from '../../common/spool/index.js';
+import type { Spool, SpoolEntry, SpoolFile, SpoolFs, SpoolOptions } from '../../common/spool/index.js';
 import { makeTempDir } from '../support/tmp.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');

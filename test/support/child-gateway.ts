@@ -3,7 +3,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { onJsonLines } from './json-lines.js';
 
-const MAIN = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'dist', 'gateway', 'src', 'main.js');
+const MAIN = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'dist', 'stack', 'main.js');
 
 export interface ChildGateway {
   child: ChildProcess;

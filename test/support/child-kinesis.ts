@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const MAIN = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'dist', 'gateway', 'src', 'local', 'kinesis-main.js');
+const MAIN = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'dist', 'stack', 'kinesis-main.js');
 
 export interface ChildKinesis {
   child: ChildProcess;

@@ -1,14 +1,14 @@
 import { FirehoseClient } from '@aws-sdk/client-firehose';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { Registry } from 'prom-client';
-import type { DeliveryTransform } from '../../transforms/runner/index.js';
+import type { DeliveryTransform } from '../../transforms/delivery/index.js';
 import {
   startDirectPutStream,
   startFirehoseApiServer,
   type DirectPutStream,
   type DirectPutStreamOptions,
   type FirehoseApiServer,
-} from '../../transforms/runner/direct-put/index.js';
+} from '../../transforms/delivery/direct-put/index.js';
 import { startTestS3, TEST_BUCKET, type TestS3 } from './s3.js';
 import { makeTempDir } from './tmp.js';
 

@@ -1,7 +1,8 @@
 import { Writable } from 'node:stream';
 import { loadConfig, type GatewayConfig } from '../../gateway/src/config/load.js';
 import { startGateway, type Gateway, type GatewayDeps } from '../../gateway/src/gateway.js';
-import { createLogger } from '../../gateway/src/logger.js';
+import { createLogger } from '../../common/logger.js';
+import { localStackServices } from '../../stack/services.js';
 import { makeTempDir } from './tmp.js';
 
 export interface TestGateway {
@@ -45,7 +46,7 @@ export async function startTestGateway(
   const logger = createLogger({ level: 'debug', destination: sink });
   let gateway: Gateway;
   try {
-    gateway = await startGateway(config, { ...deps, logger, env });
+    gateway = await startGateway(config, { services: localStackServices, ...deps, logger, env });
   } catch (err) {
     dir.remove();
     throw err;

@@ -8,7 +8,7 @@ import {
   type Shard,
 } from '@aws-sdk/client-kinesis';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
-import { deaggregate, isAggregated } from '../../gateway/src/kpl/index.js';
+import { deaggregate, isAggregated } from '../../common/kpl/index.js';
 
 /** A plain SDK client for reading back what the gateway wrote (HTTP/1.1: local servers reject HTTP/2). */
 export function testKinesisClient(endpoint: string): KinesisClient {

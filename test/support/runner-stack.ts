@@ -1,6 +1,6 @@
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
-import { startLocalKinesis, type LocalKinesis } from '../../gateway/src/local/kinesis-server.js';
-import { createKinesisClient } from '../../gateway/src/sinks/kinesis/client.js';
+import { startLocalKinesis, type LocalKinesis } from '../../stack/kinesis-server.js';
+import { createKinesisClient } from '../../common/aws/kinesis-client.js';
 import { ensureStream } from '../../gateway/src/sinks/kinesis/stream.js';
 import { startTestS3, type TestS3 } from './s3.js';
 

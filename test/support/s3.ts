@@ -1,6 +1,6 @@
 import { GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
-import { createS3Client } from '../../transforms/s3/client.js';
-import { LOCAL_S3_CREDENTIALS, startLocalS3, type LocalS3 } from '../../transforms/s3/server.js';
+import { createS3Client } from '../../transforms/delivery/s3-writer/client.js';
+import { LOCAL_S3_CREDENTIALS, startLocalS3, type LocalS3 } from '../../stack/s3-server.js';
 import { makeTempDir } from './tmp.js';
 
 export const TEST_BUCKET = 'telemetry-archive';

@@ -13,8 +13,8 @@
  * watermark stalls and the next run has a backlog to replay (read back from disk) while it appends.
  */
 import { writeSync } from 'node:fs';
-import { createLogger } from '../../gateway/src/logger.js';
-import { openSpool } from '../../gateway/src/spool/index.js';
+import { createLogger } from '../../common/logger.js';
+import { openSpool } from '../../common/spool/index.js';
 
 const [dir, firstArg, holdArg] = process.argv.slice(2);
 if (dir === undefined || firstArg === undefined) throw new Error('usage: spool-crash-child <dir> <first-number> [hold-every]');

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createBridge, type Bridge, type BridgeOptions } from '../../gateway/src/bridge/bridge.js';
-import { GatewayError } from '../../gateway/src/errors.js';
-import { createLogger } from '../../gateway/src/logger.js';
+import { GatewayError } from '../../common/errors.js';
+import { createLogger } from '../../common/logger.js';
 import { createMetrics } from '../../gateway/src/metrics.js';
 import type { Sink, SinkEntry, SinkEntryResult, SinkLimits } from '../../gateway/src/sinks/sink.js';
 import { mulberry32 } from '../support/prng.js';

@@ -10,8 +10,8 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parse, YAMLSeq, type Tags } from 'yaml';
 import catalog from '../../transforms/catalog.json' with { type: 'json' };
-import { parseCatalog } from '../../transforms/src/catalog/validate.js';
-import { createTransform } from '../../transforms/src/transform.js';
+import { parseCatalog } from '../../transforms/lambda/catalog/validate.js';
+import { createTransform } from '../../transforms/lambda/transform.js';
 import { loadEvent } from '../fixtures/firehose/index.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');

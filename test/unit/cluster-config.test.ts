@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { parseRedisUrl, redactRedisUrl } from '../../gateway/src/broker/cluster.js';
 import { resolveSecurity } from '../../gateway/src/auth/settings.js';
 import { loadConfig } from '../../gateway/src/config/load.js';
-import { isGatewayError } from '../../gateway/src/errors.js';
+import { isGatewayError } from '../../common/errors.js';
 
 describe('--cluster and --http-token', () => {
   it('reads a Redis URL into connection options', () => {

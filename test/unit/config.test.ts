@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { loadConfig, renderHelp, type GatewayConfig } from '../../gateway/src/config/load.js';
 import { SETTINGS } from '../../gateway/src/config/schema.js';
-import { GatewayError } from '../../gateway/src/errors.js';
+import { GatewayError } from '../../common/errors.js';
 
 function config(argv: string[], env: Record<string, string> = {}): GatewayConfig {
   const r = loadConfig(argv, env);

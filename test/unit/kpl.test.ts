@@ -10,9 +10,9 @@ import {
   KPL_MAGIC,
   KPL_OVERHEAD_BYTES,
   KplDecodeError,
-} from '../../gateway/src/kpl/index.js';
-import type { UserRecord } from '../../gateway/src/kpl/index.js';
-import { ProtoReader, varintSize, writeVarint } from '../../gateway/src/kpl/protobuf.js';
+} from '../../common/kpl/index.js';
+import type { UserRecord } from '../../common/kpl/index.js';
+import { ProtoReader, varintSize, writeVarint } from '../../common/kpl/protobuf.js';
 
 /** Seeded PRNG (mulberry32) so a failing case can be replayed. */
 function prng(seed: number): () => number {

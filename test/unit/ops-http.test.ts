@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { authenticateDevice, parseAuthorization } from '../../gateway/src/http/auth.js';
 import { isJsonArrayText, splitJsonArray } from '../../gateway/src/http/json-array.js';
 import { createEventLog } from '../../gateway/src/logging/event-log.js';
-import { createLogger, resolveLogFormat } from '../../gateway/src/logger.js';
+import { createLogger, resolveLogFormat } from '../../common/logger.js';
 import { bucketDelta, quantile } from '../../gateway/src/ops/histogram.js';
 import { createLatestReadings } from '../../gateway/src/ops/latest-readings.js';
 

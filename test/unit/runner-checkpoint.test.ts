@@ -1,9 +1,9 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createCheckpointWriter, loadCheckpoint, saveCheckpoint, type CheckpointState } from '../../transforms/runner/checkpoint.js';
-import { isDeliveryError } from '../../transforms/runner/errors.js';
-import { createShardProgress } from '../../transforms/runner/progress.js';
+import { createCheckpointWriter, loadCheckpoint, saveCheckpoint, type CheckpointState } from '../../transforms/delivery/checkpoint/checkpoint.js';
+import { isDeliveryError } from '../../transforms/delivery/errors.js';
+import { createShardProgress } from '../../transforms/delivery/checkpoint/progress.js';
 import { makeTempDir } from '../support/tmp.js';
 
 describe('shard progress (what may be checkpointed)', () => {

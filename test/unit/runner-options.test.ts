@@ -1,9 +1,9 @@
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { describe, expect, it } from 'vitest';
-import { isDeliveryError } from '../../transforms/runner/errors.js';
-import { startDeliveryRunner, type DeliveryRunnerOptions } from '../../transforms/runner/index.js';
-import { checkOptions } from '../../transforms/runner/options.js';
+import { isDeliveryError } from '../../transforms/delivery/errors.js';
+import { startDeliveryRunner, type DeliveryRunnerOptions } from '../../transforms/delivery/index.js';
+import { checkOptions } from '../../transforms/delivery/options.js';
 
 // Never called: every case fails validation before the first request.
 const unused = new Proxy({}, { get: () => { throw new Error('no request expected'); } });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { isDeliveryError } from '../../transforms/runner/errors.js';
-import { COMPRESSION_EXTENSION, objectKey } from '../../transforms/runner/object-key.js';
-import { compilePrefix, compileTimestampPattern, formatTimestamp, randomString } from '../../transforms/runner/prefix.js';
+import { isDeliveryError } from '../../transforms/delivery/errors.js';
+import { COMPRESSION_EXTENSION, objectKey } from '../../transforms/delivery/s3-writer/object-key.js';
+import { compilePrefix, compileTimestampPattern, formatTimestamp, randomString } from '../../transforms/delivery/s3-writer/prefix.js';
 
 // 2026-11-26T10:04:05.678Z; in UTC+14 (Kiribati) it is already the 27th, so a local-time bug shows.
 const T = Date.UTC(2026, 10, 26, 10, 4, 5, 678);

@@ -1,12 +1,12 @@
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
-import type { Failure } from '../../transforms/runner/error-output.js';
-import { invokeTransform, type DeliveryTransform } from '../../transforms/runner/invoke.js';
-import { createDeliveryMetrics } from '../../transforms/runner/metrics.js';
-import { createProcessor } from '../../transforms/runner/processor.js';
-import { createShardProgress } from '../../transforms/runner/progress.js';
-import { recordIdOf, type DeliveryTransformEvent, type SourceRecord } from '../../transforms/runner/records.js';
-import { isBase64, responseBytes, validateResponse } from '../../transforms/runner/response.js';
+import type { Failure } from '../../transforms/delivery/s3-writer/error-output.js';
+import { invokeTransform, type DeliveryTransform } from '../../transforms/delivery/transform/invoke.js';
+import { createDeliveryMetrics } from '../../transforms/delivery/metrics.js';
+import { createProcessor } from '../../transforms/delivery/transform/processor.js';
+import { createShardProgress } from '../../transforms/delivery/checkpoint/progress.js';
+import { recordIdOf, type DeliveryTransformEvent, type SourceRecord } from '../../transforms/delivery/records/records.js';
+import { isBase64, responseBytes, validateResponse } from '../../transforms/delivery/transform/response.js';
 
 const ids = (...xs: string[]): Set<string> => new Set(xs);
 const ok = (recordId: string, data = 'eA==') => ({ recordId, result: 'Ok', data });

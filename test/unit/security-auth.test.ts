@@ -10,8 +10,8 @@ import { resolveSecurity } from '../../gateway/src/auth/settings.js';
 import { createDeviceVerifier } from '../../gateway/src/auth/verifier.js';
 import { firstDnsSan } from '../../gateway/src/auth/certificate.js';
 import { loadConfig, type GatewayConfig } from '../../gateway/src/config/load.js';
-import { GatewayError } from '../../gateway/src/errors.js';
-import { createLogger } from '../../gateway/src/logger.js';
+import { GatewayError } from '../../common/errors.js';
+import { createLogger } from '../../common/logger.js';
 import { devicesCli } from '../support/devices.js';
 import { makeTempDir } from '../support/tmp.js';
 

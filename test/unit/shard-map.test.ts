@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Shard } from '@aws-sdk/client-kinesis';
-import { createLogger } from '../../gateway/src/logger.js';
+import { createLogger } from '../../common/logger.js';
 import { createShardMap, findShard, hashKeyOf, openRanges } from '../../gateway/src/sinks/kinesis/shard-map.js';
-import { streamName, streamTarget } from '../../gateway/src/sinks/kinesis/stream-ref.js';
-import { startKinesisEndpoint, type KinesisEndpoint } from '../support/kinesis-endpoint/index.js';
+import { streamName, streamTarget } from '../../common/aws/stream-ref.js';
+import { startKinesisEndpoint, type KinesisEndpoint } from '../../stack/kinesis-faults/index.js';
 import { testKinesisClient } from '../support/kinesis.js';
 
 const logger = createLogger({ level: 'silent' });

@@ -1,11 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { decodeCheckpoint, encodeCheckpoint } from '../../gateway/src/spool/checkpoint.js';
-import { crc32 } from '../../gateway/src/util/crc32.js';
-import { checkEntry, decodeEntry, encodeEntry, ENTRY_MAGIC, ENTRY_OVERHEAD, findMagic } from '../../gateway/src/spool/format.js';
-import type { SpoolFile } from '../../gateway/src/spool/fs.js';
-import { SegmentScanner, type ScanItem } from '../../gateway/src/spool/scanner.js';
-import { parseSegmentFileName, segmentFileName } from '../../gateway/src/spool/segments.js';
+import { decodeCheckpoint, encodeCheckpoint } from '../../common/spool/checkpoint.js';
+import { crc32 } from '../../common/crc32.js';
+import { checkEntry, decodeEntry, encodeEntry, ENTRY_MAGIC, ENTRY_OVERHEAD, findMagic } from '../../common/spool/format.js';
+import type { SpoolFile } from '../../common/spool/fs.js';
+import { SegmentScanner, type ScanItem } from '../../common/spool/scanner.js';
+import { parseSegmentFileName, segmentFileName } from '../../common/spool/segments.js';
 
 const MAX = 1 << 20;
 

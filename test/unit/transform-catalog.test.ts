@@ -3,11 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import catalog from '../../transforms/catalog.json' with { type: 'json' };
-import { compileCatalog } from '../../transforms/src/catalog/compile.js';
-import { loadCatalogFile } from '../../transforms/src/catalog/load.js';
-import type { Catalog } from '../../transforms/src/catalog/types.js';
-import { parseCatalog } from '../../transforms/src/catalog/validate.js';
-import { isTransformError } from '../../transforms/src/errors.js';
+import { compileCatalog } from '../../transforms/lambda/catalog/compile.js';
+import { loadCatalogFile } from '../../transforms/lambda/catalog/load.js';
+import type { Catalog } from '../../transforms/lambda/catalog/types.js';
+import { parseCatalog } from '../../transforms/lambda/catalog/validate.js';
+import { isTransformError } from '../../transforms/lambda/errors.js';
 
 const clone = (): Catalog => structuredClone(parseCatalog(catalog));
 const loc = { lat: 1, lon: 2 };

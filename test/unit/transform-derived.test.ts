@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { dewPointC } from '../../transforms/src/derived.js';
-import { canConvert, converterFor, roundTo } from '../../transforms/src/units.js';
+import { dewPointC } from '../../transforms/lambda/derived.js';
+import { canConvert, converterFor, roundTo } from '../../transforms/lambda/units.js';
 
 describe('dew point (Magnus, WMO coefficients)', () => {
   // Prepare: dew points from standard psychrometric tables (over water), to 0.1 °C.

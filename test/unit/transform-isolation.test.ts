@@ -1,13 +1,13 @@
 import { describe, expect, it, vi } from 'vitest';
 import catalog from '../../transforms/catalog.json' with { type: 'json' };
-import { parseCatalog } from '../../transforms/src/catalog/validate.js';
-import type { OutputRecord } from '../../transforms/src/output.js';
-import { createTransform } from '../../transforms/src/transform.js';
-import type { InvocationSummary } from '../../transforms/src/transform.js';
+import { parseCatalog } from '../../transforms/lambda/catalog/validate.js';
+import type { OutputRecord } from '../../transforms/lambda/output.js';
+import { createTransform } from '../../transforms/lambda/transform.js';
+import type { InvocationSummary } from '../../transforms/lambda/transform.js';
 
 // A serializer that throws for one device stands in for any unexpected exception inside one record's processing.
-vi.mock('../../transforms/src/output.js', async (importOriginal) => {
-  const actual = await importOriginal<typeof import('../../transforms/src/output.js')>();
+vi.mock('../../transforms/lambda/output.js', async (importOriginal) => {
+  const actual = await importOriginal<typeof import('../../transforms/lambda/output.js')>();
   return {
     ...actual,
     stringifyOutputRecord: (record: OutputRecord) => {

@@ -7,10 +7,10 @@ import * as zlib from 'node:zlib';
 import type { Context, FirehoseTransformationEvent, FirehoseTransformationHandler, FirehoseTransformationResult } from 'aws-lambda';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { buildLambda, ZIP_NAME } from '../../transforms/build-lambda.js';
-import { crc32 } from '../../gateway/src/util/crc32.js';
+import { crc32 } from '../../common/crc32.js';
 import { readZip } from '../../transforms/build/unzip.js';
 import { createZip } from '../../transforms/build/zip.js';
-import type { TransformEvent } from '../../transforms/src/types.js';
+import type { TransformEvent } from '../../transforms/lambda/types.js';
 import { loadEvent, loadExpected, statusModelProblems } from '../fixtures/firehose/index.js';
 
 /**
@@ -151,11 +151,11 @@ describe('handler module', () => {
     const first = { ...event, records: event.records.slice(0, 1) };
     const ctx = {} as Context;
     // Act
-    const bundled = await import('../../transforms/src/handler.js');
+    const bundled = await import('../../transforms/lambda/handler.js');
     const withDefault = await bundled.handler(asLambdaEvent(first), ctx, () => undefined);
     vi.resetModules();
     vi.stubEnv('TIDEGATE_CATALOG', path);
-    const custom = await import('../../transforms/src/handler.js');
+    const custom = await import('../../transforms/lambda/handler.js');
     const withFile = await custom.handler(asLambdaEvent(first), ctx, () => undefined);
     // Assess
     expect(withDefault?.records[0]?.result).toBe('Ok');
@@ -164,7 +164,7 @@ describe('handler module', () => {
 
   it('refuses to start with a broken TIDEGATE_CATALOG', async () => {
     vi.stubEnv('TIDEGATE_CATALOG', join(tempDir('tidegate-handler-'), 'missing.json'));
-    await expect(import('../../transforms/src/handler.js')).rejects.toMatchObject({ code: 'TG_ERR_CATALOG' });
+    await expect(import('../../transforms/lambda/handler.js')).rejects.toMatchObject({ code: 'TG_ERR_CATALOG' });
   });
 });
 

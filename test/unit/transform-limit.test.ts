@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import catalog from '../../transforms/catalog.json' with { type: 'json' };
-import { parseCatalog } from '../../transforms/src/catalog/validate.js';
-import { MAX_RESPONSE_BYTES } from '../../transforms/src/limits.js';
-import { jsonStringBytes } from '../../transforms/src/response-budget.js';
-import { createTransform } from '../../transforms/src/transform.js';
-import type { InvocationSummary } from '../../transforms/src/transform.js';
-import type { TransformEvent, TransformEventRecord } from '../../transforms/src/types.js';
+import { parseCatalog } from '../../transforms/lambda/catalog/validate.js';
+import { MAX_RESPONSE_BYTES } from '../../transforms/lambda/limits.js';
+import { jsonStringBytes } from '../../transforms/lambda/response-budget.js';
+import { createTransform } from '../../transforms/lambda/transform.js';
+import type { InvocationSummary } from '../../transforms/lambda/transform.js';
+import type { TransformEvent, TransformEventRecord } from '../../transforms/lambda/types.js';
 import { statusModelProblems } from '../fixtures/firehose/index.js';
 
 const CATALOG = parseCatalog(catalog);

@@ -1,11 +1,11 @@
 import type { FirehoseTransformationResultRecord } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
 import catalog from '../../transforms/catalog.json' with { type: 'json' };
-import { parseCatalog } from '../../transforms/src/catalog/validate.js';
-import type { OutputRecord } from '../../transforms/src/output.js';
-import { createTransform } from '../../transforms/src/transform.js';
-import type { InvocationSummary } from '../../transforms/src/transform.js';
-import type { TransformEvent } from '../../transforms/src/types.js';
+import { parseCatalog } from '../../transforms/lambda/catalog/validate.js';
+import type { OutputRecord } from '../../transforms/lambda/output.js';
+import { createTransform } from '../../transforms/lambda/transform.js';
+import type { InvocationSummary } from '../../transforms/lambda/transform.js';
+import type { TransformEvent } from '../../transforms/lambda/types.js';
 import { loadEvent, loadExpected, statusModelProblems } from '../fixtures/firehose/index.js';
 
 const NOW = Date.UTC(2026, 10, 26, 10, 0, 1);

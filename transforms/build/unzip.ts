@@ -1,5 +1,5 @@
 import { inflateRawSync } from 'node:zlib';
-import { crc32 } from '../../gateway/src/util/crc32.js';
+import { crc32 } from '../../common/crc32.js';
 
 /**
  * A minimal ZIP reader for checking what `zip.ts` writes (tests, the build's self-check). It reads the central

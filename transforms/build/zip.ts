@@ -1,5 +1,5 @@
 import { deflateRawSync } from 'node:zlib';
-import { crc32 } from '../../gateway/src/util/crc32.js';
+import { crc32 } from '../../common/crc32.js';
 
 /**
  * A minimal ZIP writer (PKWARE APPNOTE 6.3.x): one local file header + data per entry, the central directory, the

@@ -1,7 +1,7 @@
 import { watch, type FSWatcher } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
-import type { Logger } from '../logger.js';
+import type { Logger } from '../../../common/logger.js';
 import { emptyRegistry, parseRegistry, readRegistryFile, type DeviceRecord, type RegistryDocument } from './registry-file.js';
 
 /**

@@ -1,8 +1,8 @@
 import type { GatewayConfig } from '../config/load.js';
-import { GatewayError } from '../errors.js';
+import { GatewayError } from '../../../common/errors.js';
 import { createDeviceRateLimiter, type DeviceRateLimiter } from '../limits/device-rate.js';
 import { createLoginBackoff, type LoginBackoff } from '../limits/login-backoff.js';
-import type { Logger } from '../logger.js';
+import type { Logger } from '../../../common/logger.js';
 import { RegistryFileError } from './registry-file.js';
 import { openDeviceRegistry, type DeviceRegistry } from './registry.js';
 import { isLoopbackHost, resolveSecurity, type SecuritySettings } from './settings.js';

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { GatewayConfig } from '../config/load.js';
-import { GatewayError } from '../errors.js';
+import { GatewayError } from '../../../common/errors.js';
 
 /** A listener's address, and the setting that names it (for error messages). */
 export interface ListenAddress {

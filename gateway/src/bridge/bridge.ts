@@ -1,9 +1,9 @@
-import { GatewayError, isGatewayError } from '../errors.js';
-import type { Logger } from '../logger.js';
+import { GatewayError, isGatewayError } from '../../../common/errors.js';
+import type { Logger } from '../../../common/logger.js';
 import type { GatewayMetrics } from '../metrics.js';
 import { entrySize, type Sink, type SinkEntryResult } from '../sinks/sink.js';
-import { fullJitterBackoff } from './backoff.js';
-import { Deque } from '../util/deque.js';
+import { backoffDelay } from '../../../common/retry.js';
+import { Deque } from '../../../common/deque.js';
 import type { ShardRateLimiter } from './rate-limiter.js';
 import { createSinglePacker } from './single-packer.js';
 import type { AckCallback, DeviceState, Entry, EntryPacker, Reading, ReadyGroup } from './types.js';
@@ -313,7 +313,7 @@ export function createBridge(options: BridgeOptions): Bridge {
 
   function scheduleRetry(entry: Entry, reason: string, fatal: boolean): void {
     entry.attempts++;
-    const delay = fatal ? o.retryMaxMs : fullJitterBackoff(entry.attempts, o.retryBaseMs, o.retryMaxMs, random);
+    const delay = fatal ? o.retryMaxMs : backoffDelay(entry.attempts, { baseMs: o.retryBaseMs, maxMs: o.retryMaxMs }, random);
     entry.notBefore = now() + delay;
     metrics.sinkRetries.inc({ reason });
     // Keep retries sorted by due time; equal times keep their original order.

@@ -1,4 +1,4 @@
-import { createAggregateBuilder, type UserRecord } from '../kpl/index.js';
+import { createAggregateBuilder, type UserRecord } from '../../../common/kpl/index.js';
 import type { DeviceState, Entry, EntryPacker, Reading } from './types.js';
 
 export interface KplPackerOptions {

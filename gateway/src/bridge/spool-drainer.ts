@@ -1,10 +1,10 @@
-import { GatewayError } from '../errors.js';
+import { GatewayError } from '../../../common/errors.js';
 import type { DeadLetterWriter } from '../ingest/dead-letter.js';
 import type { Forwarder } from '../ingest/forwarder.js';
 import { telemetryTopic } from '../ingest/topic.js';
-import type { Logger } from '../logger.js';
+import type { Logger } from '../../../common/logger.js';
 import type { GatewayMetrics } from '../metrics.js';
-import type { Spool, SpoolEntry } from '../spool/index.js';
+import type { Spool, SpoolEntry } from '../../../common/spool/index.js';
 import type { Bridge } from './bridge.js';
 
 export interface SpoolForwardingOptions {

@@ -1,6 +1,6 @@
-import type { GatewayError } from '../errors.js';
+import type { GatewayError } from '../../../common/errors.js';
 import type { SinkEntry } from '../sinks/sink.js';
-import type { Deque } from '../util/deque.js';
+import type { Deque } from '../../../common/deque.js';
 
 /** Called once per reading: without an error when the sink accepted it, with one when it never will. */
 export type AckCallback = (err?: GatewayError) => void;

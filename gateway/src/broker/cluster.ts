@@ -7,8 +7,8 @@
  */
 import mqemitterRedis from 'mqemitter-redis';
 import aedesPersistenceRedis, { type AedesPersistenceRedis } from 'aedes-persistence-redis';
-import { GatewayError } from '../errors.js';
-import type { Logger } from '../logger.js';
+import { GatewayError } from '../../../common/errors.js';
+import type { Logger } from '../../../common/logger.js';
 
 export interface RedisConnectionOptions {
   host: string;

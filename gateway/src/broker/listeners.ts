@@ -6,10 +6,10 @@ import { createServer as createTlsServer, type TLSSocket } from 'node:tls';
 import { WebSocketServer, createWebSocketStream } from 'ws';
 import { certificateIdentity, type CertificateIdentity } from '../auth/certificate.js';
 import type { ListenAddress, TlsMaterial } from '../auth/settings.js';
-import { GatewayError } from '../errors.js';
+import { GatewayError } from '../../../common/errors.js';
 import type { LoginBackoff } from '../limits/login-backoff.js';
 import { guardPackets } from '../limits/packet-guard.js';
-import type { Logger } from '../logger.js';
+import type { Logger } from '../../../common/logger.js';
 import type { GatewayMetrics } from '../metrics.js';
 
 /** Pending connections the kernel may queue for us. */

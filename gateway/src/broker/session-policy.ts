@@ -2,11 +2,11 @@ import type { AuthenticateError, Client, Subscription } from 'aedes';
 import type { ConnectPacket } from 'aedes';
 import type { DeviceRegistry } from '../auth/registry.js';
 import type { DeviceVerifier, VerifyOutcome } from '../auth/verifier.js';
-import { isGatewayError } from '../errors.js';
+import { isGatewayError } from '../../../common/errors.js';
 import { isValidDeviceId, TELEMETRY_TOPIC_PREFIX } from '../ingest/topic.js';
 import type { LoginBackoff } from '../limits/login-backoff.js';
 import { PacketGuardError } from '../limits/packet-guard.js';
-import type { Logger } from '../logger.js';
+import type { Logger } from '../../../common/logger.js';
 import type { GatewayMetrics } from '../metrics.js';
 import { connectionInfo, type ConnectionInfo } from './listeners.js';
 

@@ -1,4 +1,4 @@
-import { GatewayError } from '../errors.js';
+import { GatewayError } from '../../../common/errors.js';
 import { SETTINGS, type SettingKey, type SettingSpec } from './schema.js';
 
 type ValueOf<S extends SettingSpec> = S['kind'] extends { type: 'int' }
@@ -148,7 +148,7 @@ export function renderHelp(): string {
   const lines = [
     'tidegate: MQTT telemetry gateway to Amazon Kinesis Data Streams',
     '',
-    'Usage: node dist/gateway/src/main.js [options]      (npm start runs --mode local)',
+    'Usage: node dist/stack/main.js [options]      (npm start runs --mode local)',
     '',
     'Every option can also be set by the environment variable shown; a flag wins over the environment.',
   ];

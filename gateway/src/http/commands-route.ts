@@ -13,7 +13,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Counter } from 'prom-client';
 import { isValidDeviceId } from '../ingest/topic.js';
-import type { Logger } from '../logger.js';
+import type { Logger } from '../../../common/logger.js';
 import type { Registry } from 'prom-client';
 
 export interface CommandsRouteOptions {

@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Ingest, IngestResult, Publish } from '../ingest/pipeline.js';
 import type { RejectReason } from '../ingest/payload.js';
 import { isValidDeviceId, telemetryTopic } from '../ingest/topic.js';
-import type { Logger } from '../logger.js';
+import type { Logger } from '../../../common/logger.js';
 import { createEventLog } from '../logging/event-log.js';
 import { authenticateDevice, type DeviceAuthenticator } from './auth.js';
 import { readBody } from './body.js';

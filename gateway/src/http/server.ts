@@ -1,8 +1,8 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { bearerTokenMatches, cookieToken, tokenMatches, TOKEN_COOKIE } from '../auth/http-token.js';
-import { GatewayError } from '../errors.js';
-import { listenOn } from '../util/listen.js';
-import type { Logger } from '../logger.js';
+import { GatewayError } from '../../../common/errors.js';
+import { listenOn } from '../../../common/listen.js';
+import type { Logger } from '../../../common/logger.js';
 import type { GatewayMetrics } from '../metrics.js';
 import type { DashboardRoutes } from './dashboard-routes.js';
 import { TELEMETRY_ROUTE, type HttpIngest } from './ingest-route.js';

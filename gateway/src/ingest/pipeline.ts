@@ -1,5 +1,5 @@
-import type { GatewayError } from '../errors.js';
-import type { Logger } from '../logger.js';
+import type { GatewayError } from '../../../common/errors.js';
+import type { Logger } from '../../../common/logger.js';
 import type { GatewayMetrics } from '../metrics.js';
 import { entrySize } from '../sinks/sink.js';
 import type { DeadLetterWriter } from './dead-letter.js';

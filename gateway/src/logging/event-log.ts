@@ -1,4 +1,4 @@
-import type { Logger } from '../logger.js';
+import type { Logger } from '../../../common/logger.js';
 
 export interface EventLogOptions {
   logger: Logger;

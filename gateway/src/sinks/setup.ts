@@ -1,7 +1,8 @@
 import type { Bridge } from '../bridge/bridge.js';
 import type { GatewayConfig } from '../config/load.js';
-import type { Logger } from '../logger.js';
+import type { Logger } from '../../../common/logger.js';
 import type { GatewayMetrics } from '../metrics.js';
+import type { LocalServices } from './local-services.js';
 import type { StreamWatch } from './status-watch.js';
 
 /** What the composition root hands a sink's setup. */
@@ -12,6 +13,8 @@ export interface SinkSetupContext {
   env: Readonly<Record<string, string | undefined>>;
   /** Close functions, run in reverse order at shutdown or when a later start step fails. */
   closers: (() => Promise<void>)[];
+  /** The servers local mode and `--delivery` run beside the gateway (the local stack provides them). */
+  services?: LocalServices | undefined;
   /** Status check period of the destination watch, ms (tests shorten it). Default 15 s. */
   watchIntervalMs?: number | undefined;
 }

@@ -1,4 +1,4 @@
-import type { Logger } from '../logger.js';
+import type { Logger } from '../../../common/logger.js';
 
 /**
  * What the gateway last learned about its destination (a Kinesis stream or a Firehose delivery stream): `ACTIVE`,

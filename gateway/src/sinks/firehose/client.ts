@@ -1,5 +1,5 @@
 import { FirehoseClient } from '@aws-sdk/client-firehose';
-import { keepAliveHandler } from '../http-handler.js';
+import { keepAliveHandler } from '../../../../common/aws/http-handler.js';
 
 export interface FirehoseClientOptions {
   /** Endpoint URL; unset means the SDK's own resolution (AWS_ENDPOINT_URL_FIREHOSE, AWS_ENDPOINT_URL, AWS). */

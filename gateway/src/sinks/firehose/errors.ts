@@ -1,4 +1,4 @@
-import type { GatewayError } from '../../errors.js';
+import type { GatewayError } from '../../../../common/errors.js';
 import { classifyAwsError, CREDENTIAL_HINTS } from '../kinesis/errors.js';
 
 /** Firehose error codes that will not go away by retrying: an operator must act. */

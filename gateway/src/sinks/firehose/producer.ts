@@ -2,9 +2,9 @@ import type { FirehoseClient } from '@aws-sdk/client-firehose';
 import { createBridge, type Bridge, type BridgeOptions } from '../../bridge/bridge.js';
 import { createShardRateLimiter } from '../../bridge/rate-limiter.js';
 import { createSinglePacker } from '../../bridge/single-packer.js';
-import type { Logger } from '../../logger.js';
+import type { Logger } from '../../../../common/logger.js';
 import type { GatewayMetrics } from '../../metrics.js';
-import { FIREHOSE_MAX_RECORD_BYTES } from './limits.js';
+import { FIREHOSE_MAX_RECORD_BYTES } from '../../../../common/aws/firehose-limits.js';
 import { createFirehoseSink } from './sink.js';
 
 export interface FirehoseProducerOptions {

@@ -1,5 +1,5 @@
-import { GatewayError } from '../../errors.js';
-import { startLocalFirehose } from '../../local/firehose.js';
+import { GatewayError } from '../../../../common/errors.js';
+import { requireLocalServices } from '../local-services.js';
 import { bridgeSettings, localClientSettings, type SinkSetup, type SinkSetupContext } from '../setup.js';
 import { createFirehoseClient } from './client.js';
 import { startFirehoseProducer } from './producer.js';
@@ -24,7 +24,7 @@ export async function setupFirehoseSink(ctx: SinkSetupContext): Promise<SinkSetu
   let embedded = false;
   const settings = localClientSettings(ctx, false);
   if (local && endpoint === undefined) {
-    const firehose = await startLocalFirehose({
+    const firehose = await requireLocalServices(ctx.services, 'the local Firehose API (local mode)').startFirehose({
       deliveryStream: deliveryStreamName(config.deliveryStream),
       host: config.localFirehoseHost,
       port: config.localFirehosePort,

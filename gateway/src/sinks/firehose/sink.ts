@@ -1,7 +1,7 @@
 import { PutRecordBatchCommand, type FirehoseClient } from '@aws-sdk/client-firehose';
 import type { Sink, SinkEntry, SinkEntryResult, SinkLimits } from '../sink.js';
 import { classifyFirehoseError, isRetriableFirehoseEntryError } from './errors.js';
-import { FIREHOSE_MAX_RECORD_BYTES, PUT_RECORD_BATCH_MAX_BYTES, PUT_RECORD_BATCH_MAX_RECORDS } from './limits.js';
+import { FIREHOSE_MAX_RECORD_BYTES, PUT_RECORD_BATCH_MAX_BYTES, PUT_RECORD_BATCH_MAX_RECORDS } from '../../../../common/aws/firehose-limits.js';
 
 export interface FirehoseSinkOptions {
   client: FirehoseClient;

@@ -1,6 +1,6 @@
 import { DescribeDeliveryStreamCommand, type DeliveryStreamDescription, type FirehoseClient } from '@aws-sdk/client-firehose';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { GatewayError } from '../../errors.js';
+import { GatewayError } from '../../../../common/errors.js';
 import { classifyFirehoseError } from './errors.js';
 import { deliveryStreamName } from './sink.js';
 

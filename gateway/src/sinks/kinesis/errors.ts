@@ -1,4 +1,4 @@
-import { GatewayError } from '../../errors.js';
+import { GatewayError } from '../../../../common/errors.js';
 
 /** Credential and signing failures, the same for every AWS service: an operator must act. */
 export const CREDENTIAL_HINTS: Readonly<Record<string, string>> = {

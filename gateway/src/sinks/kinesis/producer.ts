@@ -3,9 +3,9 @@ import { createBridge, type Bridge, type BridgeOptions } from '../../bridge/brid
 import { createKplPacker } from '../../bridge/kpl-packer.js';
 import { createShardRateLimiter } from '../../bridge/rate-limiter.js';
 import { createSinglePacker } from '../../bridge/single-packer.js';
-import type { Logger } from '../../logger.js';
+import type { Logger } from '../../../../common/logger.js';
 import type { GatewayMetrics } from '../../metrics.js';
-import { SHARD_MAX_BYTES_PER_SECOND, SHARD_MAX_RECORDS_PER_SECOND } from './limits.js';
+import { SHARD_MAX_BYTES_PER_SECOND, SHARD_MAX_RECORDS_PER_SECOND } from '../../../../common/aws/kinesis-limits.js';
 import { createShardMap, type ShardMap } from './shard-map.js';
 import { createKinesisSink } from './sink.js';
 

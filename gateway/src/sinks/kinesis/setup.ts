@@ -1,8 +1,7 @@
 import { join } from 'node:path';
-import { startLocalDelivery } from '../../local/delivery.js';
-import { startLocalKinesis, type LocalKinesis } from '../../local/kinesis-server.js';
+import { requireLocalServices, type LocalKinesisService } from '../local-services.js';
 import { bridgeSettings, localClientSettings, type SinkSetup, type SinkSetupContext } from '../setup.js';
-import { createKinesisClient } from './client.js';
+import { createKinesisClient } from '../../../../common/aws/kinesis-client.js';
 import { startKinesisProducer } from './producer.js';
 import { startStreamWatch } from '../status-watch.js';
 import { describeStream, ensureStream } from './stream.js';
@@ -14,10 +13,10 @@ import { describeStream, ensureStream } from './stream.js';
 export async function setupKinesisSink(ctx: SinkSetupContext): Promise<SinkSetup> {
   const { config, metrics, logger, closers } = ctx;
   const local = config.mode === 'local';
-  let localKinesis: LocalKinesis | undefined;
+  let localKinesis: LocalKinesisService | undefined;
   let endpoint = config.kinesisEndpoint;
   if (local && endpoint === undefined) {
-    const started = await startLocalKinesis({
+    const started = await requireLocalServices(ctx.services, 'the embedded Kinesis server (local mode)').startKinesis({
       host: config.localKinesisHost,
       port: config.localKinesisPort,
       path: join(config.dataDir, 'kinesis'),
@@ -55,7 +54,7 @@ export async function setupKinesisSink(ctx: SinkSetupContext): Promise<SinkSetup
 
   let s3Endpoint: string | undefined;
   if (config.delivery === 'on' || (config.delivery === 'auto' && local)) {
-    const delivery = await startLocalDelivery({
+    const delivery = await requireLocalServices(ctx.services, 'the delivery runner (--delivery)').startDelivery({
       kinesis: controlClient,
       stream: config.stream,
       dataDir: config.dataDir,

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import { ListShardsCommand, type KinesisClient, type ListShardsCommandInput, type Shard } from '@aws-sdk/client-kinesis';
-import type { Logger } from '../../logger.js';
+import type { Logger } from '../../../../common/logger.js';
 import { classifyKinesisError } from './errors.js';
-import { streamTarget } from './stream-ref.js';
+import { streamTarget } from '../../../../common/aws/stream-ref.js';
 
 export interface ShardRange {
   shardId: string;

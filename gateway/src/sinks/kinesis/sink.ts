@@ -1,8 +1,8 @@
 import { PutRecordsCommand, type KinesisClient, type PutRecordsRequestEntry } from '@aws-sdk/client-kinesis';
 import type { Sink, SinkEntry, SinkEntryResult, SinkLimits } from '../sink.js';
 import { classifyKinesisError, isRetriableEntryError } from './errors.js';
-import { streamTarget } from './stream-ref.js';
-import { DEFAULT_MAX_RECORD_BYTES, PUT_RECORDS_DEFAULT_REQUEST_BYTES, PUT_RECORDS_MAX_RECORDS } from './limits.js';
+import { streamTarget } from '../../../../common/aws/stream-ref.js';
+import { DEFAULT_MAX_RECORD_BYTES, PUT_RECORDS_DEFAULT_REQUEST_BYTES, PUT_RECORDS_MAX_RECORDS } from '../../../../common/aws/kinesis-limits.js';
 
 export interface KinesisSinkOptions {
   client: KinesisClient;

@@ -5,9 +5,9 @@ import {
   type StreamDescriptionSummary,
 } from '@aws-sdk/client-kinesis';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { GatewayError } from '../../errors.js';
+import { GatewayError } from '../../../../common/errors.js';
 import { classifyKinesisError } from './errors.js';
-import { streamName, streamTarget } from './stream-ref.js';
+import { streamName, streamTarget } from '../../../../common/aws/stream-ref.js';
 
 export interface EnsureStreamOptions {
   client: KinesisClient;
