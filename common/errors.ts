@@ -23,6 +23,8 @@ export const ERROR_CODES = {
   GW_ERR_LISTEN: { retriable: false },
   /** The cluster's Redis (--cluster) cannot be reached at start-up. */
   GW_ERR_CLUSTER: { retriable: true },
+  /** The dashboard's compiled browser script is missing from dist/ (`npm run build`) or cannot be inlined. */
+  GW_ERR_DASHBOARD_SCRIPT: { retriable: false },
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -1,7 +1,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { LatestResponse } from '../ops/dashboard-api.js';
 import type { LatestReadings } from '../ops/latest-readings.js';
 import type { StatsSampler } from '../ops/stats.js';
-import { DASHBOARD_HTML } from './dashboard/page.js';
+import { loadClientScript } from './dashboard/client-script.js';
+import { dashboardPage } from './dashboard/page.js';
 import { sendJson } from './respond.js';
 
 export interface DashboardRoutesOptions {
@@ -16,7 +18,19 @@ export interface DashboardRoutes {
 }
 
 export function createDashboardRoutes(options: DashboardRoutesOptions): DashboardRoutes {
-  const page = Buffer.from(DASHBOARD_HTML, 'utf8');
+  const script = loadClientScript();
+  const page = Buffer.from(dashboardPage(script.text), 'utf8');
+  // Everything the page needs is inline or same-origin; only the page's own script (by its hash) may run, and
+  // device data is rendered as text only.
+  const csp = [
+    "default-src 'none'",
+    `script-src ${script.cspSource}`,
+    "style-src 'unsafe-inline'",
+    "connect-src 'self'",
+    "img-src 'self' data:",
+    "base-uri 'none'",
+    "frame-ancestors 'none'",
+  ].join('; ');
   return {
     handle(path, req, res) {
       switch (path) {
@@ -26,9 +40,7 @@ export function createDashboardRoutes(options: DashboardRoutesOptions): Dashboar
             'content-type': 'text/html; charset=utf-8',
             'content-length': String(page.length),
             'cache-control': 'no-cache',
-            // Everything the page needs is inline or same-origin; device data is rendered as text only.
-            'content-security-policy':
-              "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; connect-src 'self'; img-src 'self' data:; base-uri 'none'; frame-ancestors 'none'",
+            'content-security-policy': csp,
             'x-content-type-options': 'nosniff',
           });
           res.end(req.method === 'HEAD' ? undefined : page);
@@ -36,9 +48,11 @@ export function createDashboardRoutes(options: DashboardRoutesOptions): Dashboar
         case '/api/v1/stats':
           sendJson(res, 200, options.stats.snapshot());
           return true;
-        case '/api/v1/latest':
-          sendJson(res, 200, { readings: options.latest.list() });
+        case '/api/v1/latest': {
+          const body: LatestResponse = { readings: options.latest.list() };
+          sendJson(res, 200, body);
           return true;
+        }
         default:
           return false;
       }

@@ -1,12 +1,6 @@
-export interface LatestReading {
-  deviceId: string;
-  /** When the gateway received it, ms since the Unix epoch. */
-  receivedAt: number;
-  seq?: number;
-  /** The reading object; undefined when it was too large to keep (`bytes` tells its size). */
-  reading?: unknown;
-  bytes: number;
-}
+import type { LatestReading } from './dashboard-api.js';
+
+export type { LatestReading } from './dashboard-api.js';
 
 export interface LatestReadings {
   /** Remembers a device's newest record (the Kinesis record: envelope + reading). Constant time. */

@@ -1,9 +1,7 @@
-import { DASHBOARD_SCRIPT } from './script.js';
-
 /**
- * The dashboard page: static HTML and CSS with the script inlined, embedded in the build (tsc copies no assets,
- * and a single response needs no static file serving). It polls `/api/v1/stats`, `/api/v1/latest` and
- * `/readyz` and draws its charts on canvas.
+ * The dashboard page: static HTML and CSS, embedded in the build, with the compiled browser script (./client/,
+ * see client-script.ts) inlined, so one response is the whole page. The script polls `/api/v1/stats`,
+ * `/api/v1/latest` and `/readyz` and draws its charts on canvas.
  */
 const STYLE = String.raw`
 :root { --bg:#0f1419; --panel:#182029; --line:#263241; --text:#dce3ea; --muted:#8a99a8; --accent:#4fb3ff;
@@ -48,7 +46,9 @@ td code { color:#c9d6e2; font-family:ui-monospace, SFMono-Regular, Menlo, monosp
 .checks .bad { color:var(--red); }
 `;
 
-export const DASHBOARD_HTML = `<!doctype html>
+/** The page with `script` inlined verbatim (the CSP hash is of exactly this text). */
+export function dashboardPage(script: string): string {
+  return `<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
@@ -108,7 +108,8 @@ export const DASHBOARD_HTML = `<!doctype html>
   </section>
   <section class="card w12 checks" id="checks"></section>
 </main>
-<script>${DASHBOARD_SCRIPT}</script>
+<script>${script}</script>
 </body>
 </html>
 `;
+}
