@@ -145,7 +145,8 @@ const childPointer = (pointer: string, key: string): string => `${pointer}/${key
 const childPath = (path: string, key: string): string => (path === '' ? key : `${path}.${key}`);
 
 /**
- * The checks after the schema, on whatever parts have the right shape. `name` problems are about what a node is
+ * The checks the schema cannot express, on whatever parts have the right shape (also when the schema fails, so one
+ * error lists everything). `name` problems are about what a node is
  * called (a reserved type name, a field name that would read Object.prototype, a threshold for no field), `value`
  * problems about its contents.
  */
