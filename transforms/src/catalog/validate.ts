@@ -146,9 +146,8 @@ const childPath = (path: string, key: string): string => (path === '' ? key : `$
 
 /**
  * The checks the schema cannot express, on whatever parts have the right shape (also when the schema fails, so one
- * error lists everything). `name` problems are about what a node is
- * called (a reserved type name, a field name that would read Object.prototype, a threshold for no field), `value`
- * problems about its contents.
+ * error lists everything). `name` problems are about what a node is called (a reserved type name, a field name
+ * that would read Object.prototype, a threshold for no field), `value` problems about its contents.
  */
 function checkSemantics(catalog: Record<string, unknown>, at: { name: Report; value: Report }): void {
   const types = isRecord(catalog.types) ? catalog.types : {};
