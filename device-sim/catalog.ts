@@ -71,7 +71,12 @@ export function loadCatalog(path: string = defaultCatalogPath()): Catalog {
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const isFiniteNumber = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
 
-/** Validates a parsed catalog; `source` names it in error messages. */
+/**
+ * Validates a parsed catalog; `source` names it in error messages. Separate from the transform's validator
+ * (`transforms/src/catalog/validate.ts`, a JSON Schema): the two accept different catalogs. This one needs no
+ * device rules, sites or locations, but needs min < max and at least one field per type (it draws readings
+ * from those ranges); sharing one would change what one of them accepts.
+ */
 export function parseCatalog(json: unknown, source = 'catalog'): Catalog {
   const fail = (where: string, what: string): never => {
     throw new SimError('SIM_ERR_CATALOG', `${source}: ${where} ${what}`);

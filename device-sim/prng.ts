@@ -2,6 +2,10 @@
  * Seeded pseudo-random numbers. Models, anomalies and network jitter each draw from their own stream, derived
  * from (fleet seed, device id, purpose), so a device's readings do not change when, say, the anomaly rate or the
  * network timing does. Math.random is never used by the simulator's models.
+ *
+ * Not pure-rand or seedrandom (the ecosystem's seeded generators): the keyed derivation of streams is this
+ * module's design either way, the generator itself is ten lines, and swapping it would change the fleet that
+ * every existing seed reproduces (`--seed` is how a run is repeated).
  */
 
 /** A source of reproducible random numbers. */

@@ -5,7 +5,7 @@
  * leaves either the old or the new checkpoint, never a torn one. The CRC still guards against a damaged disk.
  */
 import { join } from 'node:path';
-import { crc32 } from '../crc32.js';
+import { crc32 } from 'node:zlib';
 import { errnoCode, SpoolError } from './errors.js';
 import { syncDirectory, type SpoolFs } from './fs.js';
 

@@ -14,7 +14,7 @@
  * The magic starts with 0xFE, a byte that never occurs in UTF-8, so JSON readings cannot contain it and a
  * resync scan rarely stops on a false candidate (and a false candidate still has to pass the CRC).
  */
-import { crc32 } from '../crc32.js';
+import { crc32 } from 'node:zlib';
 
 export const ENTRY_MAGIC = Buffer.from([0xfe, 0x54, 0x47, 0x53]);
 /** magic + body length + CRC. */

@@ -13,23 +13,14 @@ import {
 } from '../../common/kpl/index.js';
 import type { UserRecord } from '../../common/kpl/index.js';
 import { ProtoReader, varintSize, writeVarint } from '../../common/kpl/protobuf.js';
-
-/** Seeded PRNG (mulberry32) so a failing case can be replayed. */
-function prng(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), seed | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 } from '../support/prng.js';
 
 // 1-, 2-, 3- and 4-byte UTF-8 characters.
 const ALPHABET = ['a', 'Z', '7', '-', 'é', 'ß', '€', '水', '😀', '🌊'];
 const BOUNDARY_SIZES = [0, 1, 127, 128, 16383, 16384, 100000];
 
 function randomRecords(seed: number, count: number): UserRecord[] {
-  const rnd = prng(seed);
+  const rnd = mulberry32(seed); // seeded so a failing case can be replayed
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)]!;
   const randomKey = (): string => {
     let key = '';
@@ -325,7 +316,7 @@ describe('KPL decoder', () => {
   });
 
   it('only ever throws KplDecodeError on corrupted input when checksums are off', () => {
-    const rnd = prng(99);
+    const rnd = mulberry32(99);
     for (let trial = 0; trial < 3000; trial++) {
       const bad = Buffer.from(blob);
       for (let flips = 1 + Math.floor(rnd() * 4); flips > 0; flips--) {

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
+import { crc32 } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { decodeCheckpoint, encodeCheckpoint } from '../../common/spool/checkpoint.js';
-import { crc32 } from '../../common/crc32.js';
 import { checkEntry, decodeEntry, encodeEntry, ENTRY_MAGIC, ENTRY_OVERHEAD, findMagic } from '../../common/spool/format.js';
 import type { SpoolFile } from '../../common/spool/fs.js';
 import { SegmentScanner, type ScanItem } from '../../common/spool/scanner.js';
@@ -43,10 +43,11 @@ const entries = (items: ScanItem[]): string[] => items.flatMap((i) => (i.kind ==
 const corrupt = (items: ScanItem[]): Array<{ offset: number; length: number }> =>
   items.flatMap((i) => (i.kind === 'corrupt' ? [{ offset: i.offset, length: i.length }] : []));
 
-describe('crc32', () => {
+describe('crc32 (node:zlib, the checksum of spool entries and checkpoints)', () => {
   it('matches the standard check value', () => {
     // The CRC-32/ISO-HDLC check value of "123456789".
     expect(crc32(Buffer.from('123456789'))).toBe(0xcbf43926);
+    expect(crc32(Buffer.from('The quick brown fox jumps over the lazy dog'))).toBe(0x414fa339);
     expect(crc32(Buffer.alloc(0))).toBe(0);
   });
 

@@ -17,6 +17,9 @@ export interface ReadBodyOptions {
  * Reads a request body with a size limit enforced while streaming (a body announced by Content-Length as too
  * large is refused before a byte of it is read) and a deadline for slow clients. On `too_large` and `timeout`
  * the rest of the body is not read: the caller answers and closes the connection.
+ *
+ * Not raw-body (the ecosystem's, under Express's body parsers): it has the limit but no deadline, so the timer
+ * and the early stop below would wrap it anyway; and it reports by throwing, where ingest answers each outcome.
  */
 export function readBody(req: IncomingMessage, options: ReadBodyOptions): Promise<BodyResult> {
   const announced = req.headers['content-length'];

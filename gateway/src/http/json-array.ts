@@ -28,6 +28,11 @@ export function isJsonArrayText(body: Buffer): boolean {
  * reaches the stream byte for byte as the device sent it (re-serialising would alter numbers such as
  * 12345678901234567890 or 1.0). `body` must already be known to be a valid JSON array (JSON.parse accepted it).
  * The slices share memory with `body`.
+ *
+ * Hand-written because JSON libraries answer another question: parsers hand back values (lossless-json keeps
+ * numbers exact, but re-serialising still rewrites strings and whitespace), while what is needed is each
+ * element's source byte range. With validation left to JSON.parse, finding it takes only the string, escape and
+ * depth tracking below, less code than adapting a streaming tokenizer's events to it.
  */
 export function splitJsonArray(body: Buffer): Buffer[] {
   const elements: Buffer[] = [];

@@ -59,6 +59,13 @@ function routeLabel(path: string): string {
 export async function startHttpServer(options: HttpServerOptions): Promise<HttpServer> {
   const { metrics, logger } = options;
 
+  /*
+   * Routing by hand, not with a router (find-my-way, fastify's, is the ecosystem's): there are six paths, two
+   * with a parameter, and what this function expresses is not path matching but the order of the gates —
+   * device ingest first (devices authenticate themselves), then the operator API (its own token check), then the
+   * operator token for everything but /healthz, then the dashboard and the GET endpoints. A router would match
+   * the same paths and push that order into per-route hooks, where it is harder to read.
+   */
   async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = (req.url ?? '/').split('?', 1)[0] ?? '/';
     const label = routeLabel(path);

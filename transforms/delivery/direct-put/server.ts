@@ -188,6 +188,8 @@ export async function startFirehoseApiServer(options: FirehoseApiServerOptions):
     res.end(text);
   }
 
+  // No HTTP router: AWS JSON 1.1 serves every operation on `POST /` and names it in X-Amz-Target, so dispatch is
+  // the switch over four operations in handle(); a path router would have one route.
   async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const target = req.headers['x-amz-target'];
     const operation = typeof target === 'string' && target.startsWith(FIREHOSE_TARGET_PREFIX) ? target.slice(FIREHOSE_TARGET_PREFIX.length) : undefined;

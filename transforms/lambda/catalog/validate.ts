@@ -1,6 +1,8 @@
+import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import { TransformError } from '../errors.js';
 import { canConvert } from '../units.js';
-import type { Catalog, DeviceRule, DeviceTypeSpec, FieldSpec, Location, ThresholdSpec } from './types.js';
+import { CATALOG_SCHEMA, type SchemaNode } from './schema.js';
+import type { Catalog } from './types.js';
 
 /** The type name given to devices that match no rule; a catalog may not define it. */
 export const UNKNOWN_TYPE = 'unknown';
@@ -8,22 +10,28 @@ export const UNKNOWN_TYPE = 'unknown';
 /**
  * Checks that `value` is a well-formed {@link Catalog} and returns it typed. Every problem found is listed in one
  * `TG_ERR_CATALOG` error (with JSON-path-like locations), so a broken catalog is fixed in one pass, not one per run.
+ *
+ * Structure is checked by ajv against {@link CATALOG_SCHEMA}; what a schema cannot say (min ≤ max, convertible
+ * units, thresholds on known fields, rule types that exist, unique ids and prefixes) is checked in code. Problems
+ * are listed in document order: at each location what it is called, then its shape, then its parts, then the
+ * values of its parts taken together (`min 100 is above max 85`).
  */
 export function parseCatalog(value: unknown, source = 'catalog'): Catalog {
-  const problems: string[] = [];
-  const at = (path: string, msg: string): void => void problems.push(`${path}: ${msg}`);
-
   if (!isRecord(value)) {
     throw new TransformError('TG_ERR_CATALOG', `${source} is not a JSON object`, { detail: { source } });
   }
-  if (!isRecord(value.types)) at('types', 'must be an object of device types');
-  else for (const [name, spec] of Object.entries(value.types)) checkType(`types.${name}`, name, spec, at);
-  if (!Array.isArray(value.devices)) at('devices', 'must be an array of device rules');
-  else {
-    const typeNames = isRecord(value.types) ? new Set(Object.keys(value.types)) : new Set<string>();
-    const seen = new Set<string>();
-    value.devices.forEach((rule: unknown, i: number) => checkRule(`devices[${i}]`, rule, typeNames, seen, at));
-  }
+  const layout = layoutOf(value);
+  const names: Problem[] = [];
+  const values: Problem[] = [];
+  checkSemantics(value, {
+    name: (path, message) => void names.push({ path, message, order: layout.start(path) }),
+    value: (path, message) => void values.push({ path, message, order: layout.end(path) }),
+  });
+  const validate = schemaValidator();
+  const shape = validate(value) ? [] : schemaProblems(validate.errors ?? [], layout);
+  // A stable sort: at one location, names before shape problems.
+  const ordered = [...names, ...shape, ...values].sort((a, b) => a.order - b.order);
+  const problems = [...new Set(ordered.map((p) => `${p.path}: ${p.message}`))];
   if (problems.length > 0) {
     throw new TransformError('TG_ERR_CATALOG', `${source} is invalid:\n  - ${problems.join('\n  - ')}`, {
       detail: { source, problems },
@@ -32,76 +40,155 @@ export function parseCatalog(value: unknown, source = 'catalog'): Catalog {
   return value as unknown as Catalog;
 }
 
-type Report = (path: string, msg: string) => void;
-
-function checkType(path: string, name: string, spec: unknown, at: Report): void {
-  if (name === UNKNOWN_TYPE) at(path, `"${UNKNOWN_TYPE}" is reserved for devices that match no rule`);
-  if (!isRecord(spec)) return at(path, 'must be an object');
-  const s = spec as Partial<Record<keyof DeviceTypeSpec, unknown>>;
-  if (s.description !== undefined && typeof s.description !== 'string') at(`${path}.description`, 'must be a string');
-  if (s.drop !== undefined && typeof s.drop !== 'boolean') at(`${path}.drop`, 'must be true or false');
-  if (!isRecord(s.fields)) return at(`${path}.fields`, 'must be an object of field specs');
-  for (const [field, f] of Object.entries(s.fields)) checkField(`${path}.fields.${field}`, field, f, at);
-  if (s.thresholds === undefined) return;
-  if (!isRecord(s.thresholds)) return at(`${path}.thresholds`, 'must be an object');
-  for (const [field, t] of Object.entries(s.thresholds)) {
-    const tPath = `${path}.thresholds.${field}`;
-    if (!Object.hasOwn(s.fields, field)) at(tPath, `"${field}" is not one of this type's fields`);
-    checkThreshold(tPath, t, at);
-  }
+interface Problem {
+  path: string;
+  message: string;
+  /** Position in document order (see {@link Layout}). */
+  order: number;
 }
 
-function checkField(path: string, name: string, f: unknown, at: Report): void {
-  // Field names index parsed readings; a name inherited from Object.prototype would read the prototype's value.
-  if (name in Object.prototype) at(path, `"${name}" cannot be used as a field name`);
-  if (!isRecord(f)) return at(path, 'must be an object');
-  const s = f as Partial<Record<keyof FieldSpec, unknown>>;
-  if (!isNonEmptyString(s.unit)) at(`${path}.unit`, 'must be a non-empty string');
-  if (!isFiniteNumber(s.min)) at(`${path}.min`, 'must be a finite number');
-  if (!isFiniteNumber(s.max)) at(`${path}.max`, 'must be a finite number');
-  if (isFiniteNumber(s.min) && isFiniteNumber(s.max) && s.min > s.max) at(path, `min ${s.min} is above max ${s.max}`);
-  if (s.normaliseTo !== undefined) {
-    if (!isNonEmptyString(s.normaliseTo)) at(`${path}.normaliseTo`, 'must be a non-empty string');
-    else if (isNonEmptyString(s.unit) && !canConvert(s.unit, s.normaliseTo)) {
-      at(`${path}.normaliseTo`, `no conversion from "${s.unit}" to "${s.normaliseTo}"`);
+type Report = (path: string, message: string) => void;
+
+let compiled: ValidateFunction | undefined;
+
+/**
+ * Compiled once per process, on first use: the Lambda pays it once, at cold start, where it reads the catalog.
+ * The schema is a constant, so it is neither checked against the draft-07 meta-schema (`meta`, `validateSchema`)
+ * nor optimised (`code.optimize`): the validator runs about once per process. Measured (bundled, Node 20): ajv
+ * set up and compiled in ~20 ms this way, ~50–70 ms with the defaults.
+ */
+function schemaValidator(): ValidateFunction {
+  if (compiled === undefined) {
+    const ajv = new Ajv({
+      // Every problem, not the first.
+      allErrors: true,
+      // Each error carries its schema node, hence its `problem`.
+      verbose: true,
+      // A mistake in the schema fails here instead of being ignored; all but strictRequired, which does not see
+      // that the properties an anyOf/oneOf branch requires are declared on the node around it.
+      strict: true,
+      strictRequired: false,
+      meta: false,
+      validateSchema: false,
+      code: { optimize: false },
+    });
+    ajv.addKeyword({ keyword: 'problem', schemaType: 'string' });
+    compiled = ajv.compile(CATALOG_SCHEMA);
+  }
+  return compiled;
+}
+
+/**
+ * ajv's errors as listed problems. Dropped: the branch errors of a failed anyOf/oneOf (the anyOf/oneOf reports
+ * itself), and everything else about a node of the wrong type (a rule that is a number does not also "need exactly
+ * one of id and prefix": `required` holds vacuously for non-objects, so the oneOf sees two branches pass).
+ */
+function schemaProblems(errors: readonly ErrorObject[], layout: Layout): Problem[] {
+  const wrongType = new Set(errors.filter((e) => e.keyword === 'type').map((e) => e.instancePath));
+  return errors.flatMap((err): Problem[] => {
+    if (/\/(?:anyOf|oneOf)\/\d+\//.test(err.schemaPath)) return [];
+    if (err.keyword !== 'type' && wrongType.has(err.instancePath)) return [];
+    const node = err.parentSchema as SchemaNode;
+    let pointer = err.instancePath;
+    let message = node.problem;
+    if (err.keyword === 'required') {
+      // Reported on the parent; listed at the missing property, with that property's message.
+      const missing = String((err.params as { missingProperty: string }).missingProperty);
+      pointer = childPointer(pointer, missing);
+      message = node.properties?.[missing]?.problem ?? message;
+    }
+    const path = layout.pathOf.get(pointer) ?? pointer;
+    return [{ path, message, order: layout.start(path) }];
+  });
+}
+
+/**
+ * Where each location of the document is: its display path (`devices[7].location.lat`) by JSON pointer (ajv's
+ * `instancePath`), and its place in document order: map-like objects (types, fields, thresholds) in the file's key
+ * order, fixed-shape ones in the schema's property order, missing properties included. `start` orders a location
+ * before its parts, `end` after them (and before its next sibling).
+ */
+interface Layout {
+  pathOf: Map<string, string>;
+  start(path: string): number;
+  end(path: string): number;
+}
+
+function layoutOf(value: unknown): Layout {
+  const pathOf = new Map<string, string>();
+  const span = new Map<string, { start: number; end: number }>();
+  let next = 0;
+  const visit = (v: unknown, node: SchemaNode | undefined, pointer: string, path: string): void => {
+    const start = next++;
+    pathOf.set(pointer, path);
+    if (node !== undefined && Array.isArray(v)) {
+      v.forEach((item: unknown, i) => visit(item, node.items, `${pointer}/${i}`, `${path}[${i}]`));
+    } else if (node !== undefined && isRecord(v)) {
+      const properties = node.properties ?? {};
+      for (const [key, child] of Object.entries(properties)) {
+        visit(Object.hasOwn(v, key) ? v[key] : undefined, child, childPointer(pointer, key), childPath(path, key));
+      }
+      if (node.additionalProperties !== undefined) {
+        for (const [key, child] of Object.entries(v)) {
+          if (!Object.hasOwn(properties, key)) visit(child, node.additionalProperties, childPointer(pointer, key), childPath(path, key));
+        }
+      }
+    }
+    if (!span.has(path)) span.set(path, { start, end: next - 0.5 });
+  };
+  visit(value, CATALOG_SCHEMA, '', '');
+  const last = Number.MAX_SAFE_INTEGER;
+  return { pathOf, start: (path) => span.get(path)?.start ?? last, end: (path) => span.get(path)?.end ?? last };
+}
+
+const childPointer = (pointer: string, key: string): string => `${pointer}/${key.replace(/~/g, '~0').replace(/\//g, '~1')}`;
+const childPath = (path: string, key: string): string => (path === '' ? key : `${path}.${key}`);
+
+/**
+ * The checks the schema cannot express, on whatever parts have the right shape (also when the schema fails, so one
+ * error lists everything). `name` problems are about what a node is called (a reserved type name, a field name
+ * that would read Object.prototype, a threshold for no field), `value` problems about its contents.
+ */
+function checkSemantics(catalog: Record<string, unknown>, at: { name: Report; value: Report }): void {
+  const types = isRecord(catalog.types) ? catalog.types : {};
+  for (const [name, spec] of Object.entries(types)) {
+    const path = `types.${name}`;
+    if (name === UNKNOWN_TYPE) at.name(path, `"${UNKNOWN_TYPE}" is reserved for devices that match no rule`);
+    if (!isRecord(spec) || !isRecord(spec.fields)) continue;
+    const fields = spec.fields;
+    for (const [field, f] of Object.entries(fields)) {
+      const fPath = `${path}.fields.${field}`;
+      // Field names index parsed readings; a name inherited from Object.prototype would read the prototype's value.
+      if (field in Object.prototype) at.name(fPath, `"${field}" cannot be used as a field name`);
+      if (!isRecord(f)) continue;
+      if (isFiniteNumber(f.min) && isFiniteNumber(f.max) && f.min > f.max) at.value(fPath, `min ${f.min} is above max ${f.max}`);
+      if (isNonEmptyString(f.unit) && isNonEmptyString(f.normaliseTo) && !canConvert(f.unit, f.normaliseTo)) {
+        at.value(`${fPath}.normaliseTo`, `no conversion from "${f.unit}" to "${f.normaliseTo}"`);
+      }
+    }
+    if (!isRecord(spec.thresholds)) continue;
+    for (const [field, t] of Object.entries(spec.thresholds)) {
+      const tPath = `${path}.thresholds.${field}`;
+      if (!Object.hasOwn(fields, field)) at.name(tPath, `"${field}" is not one of this type's fields`);
+      if (isRecord(t) && isFiniteNumber(t.low) && isFiniteNumber(t.high) && t.low > t.high) {
+        at.value(tPath, `low ${t.low} is above high ${t.high}`);
+      }
     }
   }
-}
-
-function checkThreshold(path: string, t: unknown, at: Report): void {
-  if (!isRecord(t)) return at(path, 'must be an object with low and/or high');
-  const s = t as Partial<Record<keyof ThresholdSpec, unknown>>;
-  if (s.low === undefined && s.high === undefined) at(path, 'needs low and/or high');
-  if (s.low !== undefined && !isFiniteNumber(s.low)) at(`${path}.low`, 'must be a finite number');
-  if (s.high !== undefined && !isFiniteNumber(s.high)) at(`${path}.high`, 'must be a finite number');
-  if (isFiniteNumber(s.low) && isFiniteNumber(s.high) && s.low > s.high) at(path, `low ${s.low} is above high ${s.high}`);
-}
-
-function checkRule(path: string, rule: unknown, typeNames: Set<string>, seen: Set<string>, at: Report): void {
-  if (!isRecord(rule)) return at(path, 'must be an object');
-  const r = rule as Partial<Record<keyof DeviceRule, unknown>>;
-  const hasId = r.id !== undefined;
-  const hasPrefix = r.prefix !== undefined;
-  if (hasId === hasPrefix) at(path, 'needs exactly one of "id" and "prefix"');
-  for (const key of ['id', 'prefix'] as const) {
-    const v = r[key];
-    if (v === undefined) continue;
-    if (!isNonEmptyString(v)) at(`${path}.${key}`, 'must be a non-empty string');
-    else if (seen.has(`${key}:${v}`)) at(`${path}.${key}`, `duplicate ${key} "${v}"`);
-    else seen.add(`${key}:${v}`);
-  }
-  if (!isNonEmptyString(r.type)) at(`${path}.type`, 'must be a non-empty string');
-  else if (!typeNames.has(r.type)) at(`${path}.type`, `"${r.type}" is not defined in types`);
-  if (!isNonEmptyString(r.site)) at(`${path}.site`, 'must be a non-empty string');
-  checkLocation(`${path}.location`, r.location, at);
-}
-
-function checkLocation(path: string, loc: unknown, at: Report): void {
-  if (!isRecord(loc)) return at(path, 'must be an object with lat and lon');
-  const s = loc as Partial<Record<keyof Location, unknown>>;
-  if (!isFiniteNumber(s.lat) || s.lat < -90 || s.lat > 90) at(`${path}.lat`, 'must be a number in [-90, 90]');
-  if (!isFiniteNumber(s.lon) || s.lon < -180 || s.lon > 180) at(`${path}.lon`, 'must be a number in [-180, 180]');
-  if (s.label !== undefined && typeof s.label !== 'string') at(`${path}.label`, 'must be a string');
+  if (!Array.isArray(catalog.devices)) return;
+  const typeNames = new Set(Object.keys(types));
+  const seen = new Set<string>();
+  catalog.devices.forEach((rule: unknown, i: number) => {
+    if (!isRecord(rule)) return;
+    const path = `devices[${i}]`;
+    for (const key of ['id', 'prefix'] as const) {
+      const v = rule[key];
+      if (!isNonEmptyString(v)) continue;
+      if (seen.has(`${key}:${v}`)) at.value(`${path}.${key}`, `duplicate ${key} "${v}"`);
+      else seen.add(`${key}:${v}`);
+    }
+    if (isNonEmptyString(rule.type) && !typeNames.has(rule.type)) at.value(`${path}.type`, `"${rule.type}" is not defined in types`);
+  });
 }
 
 function isRecord(v: unknown): v is Record<string, unknown> {
