@@ -6,7 +6,7 @@
  */
 import { parseCli, helpText } from './args.js';
 import { ruleForDevice } from './catalog.js';
-import { isSimError } from './errors.js';
+import { SimError } from './errors.js';
 import { createFleet, fleetDeviceIds, type Fleet, type FleetStats } from './fleet.js';
 import { deviceId } from './plan.js';
 import { progressLine, summaryJson, summaryTable } from './report.js';
@@ -18,7 +18,7 @@ const EXIT_USAGE = 2;
 const EXIT_GRACE_MS = 5000;
 
 function fail(err: unknown): number {
-  if (isSimError(err) && err.code !== 'SIM_ERR_WORKER') {
+  if (err instanceof SimError && err.code !== 'SIM_ERR_WORKER') {
     process.stderr.write(`device-sim: ${err.message}\nRun with --help for the options.\n`);
     return EXIT_USAGE;
   }

@@ -8,5 +8,5 @@ export { ANOMALY_KINDS, type AnomalyKind } from './anomalies.js';
 export { BAD_PAYLOAD_KINDS, DEFAULT_OVERSIZE_BYTES, type BadPayloadKind } from './bad-payloads.js';
 export { createRng, type Rng } from './prng.js';
 export { deviceId, parseSourceIps } from './plan.js';
-export { SimError, isSimError, type SimErrorCode } from './errors.js';
+export { SimError, type SimErrorCode } from './errors.js';
 export type { Counters, LatencySummary } from './stats.js';

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { loadConfig } from '../gateway/src/config/load.js';
-import { isGatewayError } from '../common/errors.js';
+import { GatewayError, isTidegateError } from '../common/errors.js';
 import { startGateway } from '../gateway/src/gateway.js';
 import { localStackServices } from './services.js';
 import { createLogger, resolveLogFormat } from '../common/logger.js';
@@ -11,7 +11,7 @@ async function main(): Promise<number> {
   try {
     loaded = loadConfig(process.argv.slice(2), process.env);
   } catch (err) {
-    if (isGatewayError(err, 'GW_ERR_CONFIG')) {
+    if (isTidegateError(err, 'GW_ERR_CONFIG')) {
       process.stderr.write(`tidegate: ${err.message}\n`);
       return 2;
     }
@@ -28,8 +28,8 @@ async function main(): Promise<number> {
   try {
     gateway = await startGateway(config, { logger, services: localStackServices });
   } catch (err) {
-    const code = isGatewayError(err) ? err.code : 'GW_ERR_STARTUP';
-    logger.fatal({ code, detail: isGatewayError(err) ? err.detail : undefined, err }, `startup failed: ${(err as Error).message}`);
+    const code = err instanceof GatewayError ? err.code : 'GW_ERR_STARTUP';
+    logger.fatal({ code, detail: err instanceof GatewayError ? err.detail : undefined, err }, `startup failed: ${(err as Error).message}`);
     logger.flush();
     return code === 'GW_ERR_CONFIG' ? 2 : 1;
   }

@@ -18,27 +18,16 @@
  * @packageDocumentation
  */
 import { createHash } from 'node:crypto';
+import { TidegateError, type ErrorCodeOf } from '../errors.js';
 import type { UserRecord } from './aggregate.js';
 import { fieldKey, ProtobufDecodeError, ProtoReader, WireType } from './protobuf.js';
 
-/** Why an aggregated record was rejected. */
-export type KplDecodeErrorCode = 'KPL_CHECKSUM_MISMATCH' | 'KPL_MALFORMED';
+/** Why an aggregated record was rejected: the `KPL_*` codes of the table in `common/errors.ts`. */
+export type KplDecodeErrorCode = ErrorCodeOf<'kpl'>;
 
 /** Raised by {@link deaggregate} for a corrupt aggregated record. */
-export class KplDecodeError extends Error {
-  /**
-   * @param code - machine-readable reason
-   * @param message - human-readable detail
-   * @param options - standard error options (`cause`)
-   */
-  constructor(
-    readonly code: KplDecodeErrorCode,
-    message: string,
-    options?: ErrorOptions,
-  ) {
-    super(message, options);
-    this.name = 'KplDecodeError';
-  }
+export class KplDecodeError extends TidegateError<KplDecodeErrorCode> {
+  override name = 'KplDecodeError';
 }
 
 /** A user record recovered from a Kinesis record. */

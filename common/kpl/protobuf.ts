@@ -105,7 +105,11 @@ export function delimitedFieldSize(payloadLength: number): number {
   return 1 + varintSize(payloadLength) + payloadLength;
 }
 
-/** Raised by {@link ProtoReader} on truncated or structurally invalid input. */
+/**
+ * Raised by {@link ProtoReader} on truncated or structurally invalid input. It has no code of its own on purpose:
+ * it never leaves the decoder, whose `deaggregate` rethrows it as a `KPL_MALFORMED` `KplDecodeError` (this one
+ * as its `cause`).
+ */
 export class ProtobufDecodeError extends Error {
   /**
    * @param message - what was wrong

@@ -3,7 +3,7 @@ import { createSecurity, type Security } from './auth/security.js';
 import { connectCluster, type ClusterBackend } from './broker/cluster.js';
 import { createCommandsRoute } from './http/commands-route.js';
 import type { GatewayConfig } from './config/load.js';
-import { GatewayError, isGatewayError } from '../../common/errors.js';
+import { GatewayError, isTidegateError } from '../../common/errors.js';
 import { startHttpServer, type HttpServer, type ReadinessCheck } from './http/server.js';
 import type { DeviceAuthenticator } from './http/auth.js';
 import { createDashboardRoutes } from './http/dashboard-routes.js';
@@ -307,7 +307,7 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps = {}
           try {
             await bridge.flush(timeoutMs);
           } catch (err) {
-            if (!isGatewayError(err, 'GW_ERR_FLUSH_TIMEOUT')) throw err;
+            if (!isTidegateError(err, 'GW_ERR_FLUSH_TIMEOUT')) throw err;
             flushed = false;
             unflushed = bridge.stats().bufferedReadings;
             logger.error({ unflushed }, 'shutdown deadline passed; unflushed readings were never acknowledged');

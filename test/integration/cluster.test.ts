@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pino } from 'pino';
 import { connectCluster } from '../../gateway/src/broker/cluster.js';
-import { isGatewayError } from '../../common/errors.js';
+import { isTidegateError } from '../../common/errors.js';
 import { spawnGateway, type ChildGateway } from '../support/child-gateway.js';
 import { spawnKinesis, type ChildKinesis } from '../support/child-kinesis.js';
 import { parseRecord, readStream, testKinesisClient } from '../support/kinesis.js';
@@ -192,7 +192,7 @@ describe('two gateways sharing sessions and routing through Redis', () => {
 
   it('fails fast with GW_ERR_CLUSTER when Redis does not answer', async () => {
     const err = await connectCluster({ url: 'redis://127.0.0.1:1', logger: pino({ level: 'silent' }), connectTimeoutMs: 300 }).catch((e: unknown) => e);
-    expect(isGatewayError(err, 'GW_ERR_CLUSTER')).toBe(true);
+    expect(isTidegateError(err, 'GW_ERR_CLUSTER')).toBe(true);
   });
 
   it('stops both gateways cleanly, closing their Redis connections', async () => {

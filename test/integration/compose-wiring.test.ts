@@ -20,7 +20,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { resolveSecurity } from '../../gateway/src/auth/settings.js';
 import { loadConfig, type GatewayConfig } from '../../gateway/src/config/load.js';
-import { isGatewayError } from '../../common/errors.js';
+import { isTidegateError } from '../../common/errors.js';
 import { createMetrics } from '../../gateway/src/metrics.js';
 import { createDeliveryMetrics } from '../../transforms/delivery/metrics.js';
 import { createS3Client } from '../../transforms/delivery/s3-writer/client.js';
@@ -143,7 +143,7 @@ describe('docker-compose.yml: validation and structure', () => {
     } catch (err) {
       refusal = err;
     }
-    expect(isGatewayError(refusal, 'GW_ERR_CONFIG')).toBe(true);
+    expect(isTidegateError(refusal, 'GW_ERR_CONFIG')).toBe(true);
     expect((refusal as { detail: Record<string, unknown> }).detail['setting']).toBe('auth');
   });
 

@@ -1,6 +1,6 @@
 import { ListBucketsCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterEach, describe, expect, it } from 'vitest';
-import { isDeliveryError } from '../../transforms/delivery/errors.js';
+import { isTidegateError } from '../../common/errors.js';
 import { createS3Client, LOCAL_S3_CREDENTIALS, startLocalS3, type LocalS3 } from '../../stack/s3-server.js';
 import { getObjectText, listObjects } from '../support/s3.js';
 import { makeTempDir } from '../support/tmp.js';
@@ -46,6 +46,6 @@ describe('embedded S3 (s3rver) for the delivery runner', () => {
     const first = await startLocalS3({ port: 0, dir: dir.path });
     servers.push(first);
     const err = await startLocalS3({ port: first.port, dir: dir.path }).catch((e: unknown) => e);
-    expect(isDeliveryError(err, 'TG_ERR_DELIVERY_LISTEN')).toBe(true);
+    expect(isTidegateError(err, 'TG_ERR_DELIVERY_LISTEN')).toBe(true);
   });
 });

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { parseRedisUrl, redactRedisUrl } from '../../gateway/src/broker/cluster.js';
 import { resolveSecurity } from '../../gateway/src/auth/settings.js';
 import { loadConfig } from '../../gateway/src/config/load.js';
-import { isGatewayError } from '../../common/errors.js';
+import { isTidegateError } from '../../common/errors.js';
 
 describe('--cluster and --http-token', () => {
   it('reads a Redis URL into connection options', () => {
@@ -30,7 +30,7 @@ describe('--cluster and --http-token', () => {
       } catch (e) {
         err = e;
       }
-      expect(isGatewayError(err, 'GW_ERR_CONFIG'), argv.join(' ')).toBe(true);
+      expect(isTidegateError(err, 'GW_ERR_CONFIG'), argv.join(' ')).toBe(true);
       expect(String((err as Error).message)).not.toContain('has a space');
     }
   });

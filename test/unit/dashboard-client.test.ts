@@ -3,7 +3,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { isGatewayError } from '../../common/errors.js';
+import { isTidegateError } from '../../common/errors.js';
 import { fmtAge, fmtBytes, fmtMs, fmtNum, niceMax } from '../../gateway/src/http/dashboard/client/format.js';
 import { loadClientScript } from '../../gateway/src/http/dashboard/client-script.js';
 import { dashboardPage } from '../../gateway/src/http/dashboard/page.js';
@@ -45,10 +45,10 @@ describe('dashboard script: built, inlined, allowed by its hash', () => {
 
   it('refuses a script the HTML parser would cut short, and a missing one, with GW_ERR_DASHBOARD_SCRIPT', () => {
     for (const text of ['let a = "</script>";', 'let a = "</SCRIPT ";', 'let a = "<!--";']) {
-      expect(isGatewayError(failure(() => loadClientScript(scriptFile('unsafe.js', text))), 'GW_ERR_DASHBOARD_SCRIPT')).toBe(true);
+      expect(isTidegateError(failure(() => loadClientScript(scriptFile('unsafe.js', text))), 'GW_ERR_DASHBOARD_SCRIPT')).toBe(true);
     }
     const missing = failure(() => loadClientScript(pathToFileURL(join(dir.path, 'absent.js'))));
-    expect(isGatewayError(missing, 'GW_ERR_DASHBOARD_SCRIPT')).toBe(true);
+    expect(isTidegateError(missing, 'GW_ERR_DASHBOARD_SCRIPT')).toBe(true);
     expect((missing as Error).message).toContain('npm run build');
   });
 });

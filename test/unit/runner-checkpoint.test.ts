@@ -2,7 +2,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createCheckpointWriter, loadCheckpoint, saveCheckpoint, type CheckpointState } from '../../transforms/delivery/checkpoint/checkpoint.js';
-import { isDeliveryError } from '../../transforms/delivery/errors.js';
+import { isTidegateError } from '../../common/errors.js';
 import { createShardProgress } from '../../transforms/delivery/checkpoint/progress.js';
 import { makeTempDir } from '../support/tmp.js';
 
@@ -111,7 +111,7 @@ describe('checkpoint file', () => {
     for (const text of bad) {
       writeFileSync(path, text);
       const err = await loadCheckpoint(path).catch((e: unknown) => e);
-      expect(isDeliveryError(err, 'TG_ERR_DELIVERY_CHECKPOINT'), text).toBe(true);
+      expect(isTidegateError(err, 'TG_ERR_DELIVERY_CHECKPOINT'), text).toBe(true);
     }
   });
 

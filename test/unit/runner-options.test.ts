@@ -1,7 +1,7 @@
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { describe, expect, it } from 'vitest';
-import { isDeliveryError } from '../../transforms/delivery/errors.js';
+import { isTidegateError } from '../../common/errors.js';
 import { startDeliveryRunner, type DeliveryRunnerOptions } from '../../transforms/delivery/index.js';
 import { checkOptions } from '../../transforms/delivery/options.js';
 
@@ -14,7 +14,7 @@ const code = (options: Partial<DeliveryRunnerOptions>): string | undefined => {
     checkOptions({ ...base, ...options });
     return undefined;
   } catch (err) {
-    return isDeliveryError(err) ? `${err.code} ${String(err.detail['setting'])}` : String(err);
+    return isTidegateError(err) ? `${err.code} ${String(err.detail['setting'])}` : String(err);
   }
 };
 
@@ -42,10 +42,10 @@ describe('delivery runner options', () => {
 
   it('startDeliveryRunner fails fast, before any request, on a bad prefix or a partition key without a transform', async () => {
     const prefixErr = await startDeliveryRunner({ ...base, prefix: '!{nope}' }).catch((e: unknown) => e);
-    expect(isDeliveryError(prefixErr, 'TG_ERR_DELIVERY_PREFIX')).toBe(true);
+    expect(isTidegateError(prefixErr, 'TG_ERR_DELIVERY_PREFIX')).toBe(true);
     const errorPrefixErr = await startDeliveryRunner({ ...base, errorOutputPrefix: 'errors/' }).catch((e: unknown) => e);
-    expect(isDeliveryError(errorPrefixErr, 'TG_ERR_DELIVERY_PREFIX')).toBe(true);
+    expect(isTidegateError(errorPrefixErr, 'TG_ERR_DELIVERY_PREFIX')).toBe(true);
     const noTransform = await startDeliveryRunner({ ...base, prefix: '!{partitionKeyFromLambda:deviceType}/' }).catch((e: unknown) => e);
-    expect(isDeliveryError(noTransform, 'TG_ERR_DELIVERY_CONFIG')).toBe(true);
+    expect(isTidegateError(noTransform, 'TG_ERR_DELIVERY_CONFIG')).toBe(true);
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isDeliveryError } from '../../transforms/delivery/errors.js';
+import { isTidegateError } from '../../common/errors.js';
 import { COMPRESSION_EXTENSION, objectKey } from '../../transforms/delivery/s3-writer/object-key.js';
 import { compilePrefix, compileTimestampPattern, formatTimestamp, randomString } from '../../transforms/delivery/s3-writer/prefix.js';
 
@@ -10,7 +10,7 @@ const prefixError = (fn: () => unknown): string => {
   try {
     fn();
   } catch (err) {
-    if (isDeliveryError(err, 'TG_ERR_DELIVERY_PREFIX')) return err.message;
+    if (isTidegateError(err, 'TG_ERR_DELIVERY_PREFIX')) return err.message;
     throw err;
   }
   throw new Error('expected TG_ERR_DELIVERY_PREFIX');

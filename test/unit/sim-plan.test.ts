@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { parseCli } from '../../device-sim/args.js';
 import { parseCatalog } from '../../device-sim/catalog.js';
 import { reconnectDelay } from '../../device-sim/connection.js';
-import { isSimError } from '../../device-sim/errors.js';
+import { isTidegateError } from '../../common/errors.js';
 import { resolveFleetOptions } from '../../device-sim/options.js';
 import { parseSourceIps, planFleet } from '../../device-sim/plan.js';
 import { createRng } from '../../device-sim/prng.js';
@@ -63,7 +63,7 @@ describe('fleet plan and options', () => {
         if (parsed.kind === 'run') resolveFleetOptions(parsed.fleet, catalog);
         return 'accepted';
       } catch (err) {
-        return isSimError(err, 'SIM_ERR_USAGE') ? err.message : `not a usage error: ${String(err)}`;
+        return isTidegateError(err, 'SIM_ERR_USAGE') ? err.message : `not a usage error: ${String(err)}`;
       }
     };
     expect(usage(['--devices', '0'])).toMatch(/--devices/);

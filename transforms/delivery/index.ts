@@ -8,7 +8,7 @@ export { DEFAULT_DELIVERY_RUNNER_OPTIONS } from './options.js';
 export type { DeliveryRunnerOptions } from './options.js';
 export type { DeliveryTransform, TransformCallback } from './transform/invoke.js';
 export type { DeliveryTransformEvent, DeliveryTransformEventRecord, KinesisRecordMetadata } from './records/records.js';
-export { DeliveryError, isDeliveryError, DELIVERY_ERROR_CODES } from './errors.js';
+export { DeliveryError } from './errors.js';
 export type { DeliveryErrorCode } from './errors.js';
 export { ERROR_MESSAGES } from './s3-writer/error-output.js';
 export type { DeliveryErrorOutputCode } from './s3-writer/error-output.js';

@@ -18,7 +18,8 @@ import { createTransform } from '../lambda/transform.js';
 import { parseDeliveryCli, type DeliveryCliConfig } from './cli/settings.js';
 import { startHealthServer, type HealthServer } from './cli/health.js';
 import { waitForBucket, waitForStream } from './cli/wait.js';
-import { isDeliveryError } from './errors.js';
+import { isTidegateError } from '../../common/errors.js';
+import { DeliveryError } from './errors.js';
 import { startDeliveryRunner, type DeliveryRunner } from './index.js';
 
 /** Everything started so far, closed in reverse order. */
@@ -111,7 +112,7 @@ async function main(): Promise<number> {
   try {
     parsed = parseDeliveryCli(process.argv.slice(2), process.env);
   } catch (err) {
-    if (isDeliveryError(err, 'TG_ERR_DELIVERY_CONFIG')) {
+    if (isTidegateError(err, 'TG_ERR_DELIVERY_CONFIG')) {
       process.stderr.write(`tidegate-delivery: ${err.message}\n`);
       return 2;
     }
@@ -133,7 +134,7 @@ async function main(): Promise<number> {
   const first = await Promise.race([starting.then(() => 'started' as const), stopped]).catch((err: unknown) => err);
   if (first !== 'started' && typeof first !== 'string') {
     const err = first as Error;
-    const code = isDeliveryError(err) ? err.code : ((err as { code?: string }).code ?? 'TG_ERR_DELIVERY_START');
+    const code = err instanceof DeliveryError ? err.code : ((err as { code?: string }).code ?? 'TG_ERR_DELIVERY_START');
     logger.fatal({ code, err }, `startup failed: ${err.message}`);
     await closeAll(closers, logger);
     return code === 'TG_ERR_DELIVERY_CONFIG' ? 2 : 1;

@@ -1,6 +1,7 @@
 /**
- * Errors the transform raises, in one table like `gateway/src/errors.ts` (the Lambda bundle stays independent of
- * the gateway, so the table lives here). Each carries a stable `code`, a `retriable` flag and an optional `cause`.
+ * Errors the transform raises. Their codes belong to the one table in `common/errors.ts`, but the Lambda bundle is
+ * built from this folder alone, so it carries this copy of its own codes (and its own small error class); a unit
+ * test (test/unit/error-codes.test.ts) fails if a code or its `retriable` flag drifts from the common table.
  *
  * Per-record problems are never errors: they become `ProcessingFailed` results with a {@link FailureReason}.
  * These errors are for the whole invocation (or for startup), where Firehose's only recourse is to retry it.

@@ -1,4 +1,4 @@
-import { GatewayError, isGatewayError } from '../../../common/errors.js';
+import { GatewayError } from '../../../common/errors.js';
 import type { Logger } from '../../../common/logger.js';
 import type { GatewayMetrics } from '../metrics.js';
 import type { Sink, SinkEntryResult } from '../sinks/sink.js';
@@ -165,7 +165,7 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
       metrics.sinkRequests.inc({ outcome: failed === 0 ? 'success' : 'partial', error_code: '' });
       onSuccess();
     } catch (caught) {
-      const err = isGatewayError(caught)
+      const err = caught instanceof GatewayError
         ? caught
         : new GatewayError('GW_ERR_SINK_RETRIABLE', `unexpected ${sink.name} failure: ${String(caught)}`, {
             cause: caught,

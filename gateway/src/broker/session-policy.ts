@@ -2,7 +2,7 @@ import type { AuthenticateError, Client, Subscription } from 'aedes';
 import type { ConnectPacket } from 'aedes';
 import type { DeviceRegistry } from '../auth/registry.js';
 import type { DeviceVerifier, VerifyOutcome } from '../auth/verifier.js';
-import { isGatewayError } from '../../../common/errors.js';
+import { isTidegateError } from '../../../common/errors.js';
 import { isValidDeviceId, TELEMETRY_TOPIC_PREFIX } from '../ingest/topic.js';
 import type { LoginBackoff } from '../limits/login-backoff.js';
 import { PacketGuardError } from '../limits/packet-guard.js';
@@ -298,7 +298,7 @@ export function createSessionPolicy(options: SessionPolicyOptions): SessionPolic
 
     onError(client, err) {
       // Refusals the policy or the broker already counted (authentication, publish authorization).
-      if (settled.has(client) || (err as CountedError)[counted] === true || isGatewayError(err, 'GW_ERR_NOT_AUTHORIZED')) return;
+      if (settled.has(client) || (err as CountedError)[counted] === true || isTidegateError(err, 'GW_ERR_NOT_AUTHORIZED')) return;
       const c = classify(err);
       if (c === undefined) return;
       settled.add(client);
