@@ -37,6 +37,11 @@ export interface Setting<V, R extends boolean = boolean> {
   readonly required: R;
   /** Text to value: every occurrence of a repeatable flag, otherwise one text. Throws {@link InvalidValue}. */
   parse(raws: readonly string[]): V;
+  /**
+   * Checks a value that did not come as text (a library caller's option) against the same rules; throws
+   * {@link InvalidValue}. The value goes through the setting's own text form, so both paths share one rule.
+   */
+  check(value: unknown): void;
 }
 
 export type AnySetting = Setting<unknown>;
@@ -111,6 +116,9 @@ function make<V>(o: SettingOptions<V>, shape: Shape<V>): Setting<V> {
     repeatable: shape.repeatable ?? false,
     required: o.default !== undefined || isSwitch,
     parse: shape.parse,
+    check: (value: unknown) => {
+      shape.parse([shape.format(value as V)]);
+    },
   });
 }
 
