@@ -124,10 +124,10 @@ function make<V>(o: SettingOptions<V>, shape: Shape<V>): Setting<V> {
 
 function range(min: number | undefined, max: number | undefined, above: number | undefined, unit: string | undefined): string {
   const r =
-    above !== undefined ? (max === undefined ? `> ${above}` : `> ${above}, <= ${max}`)
+    above !== undefined ? (max === undefined ? `more than ${above}` : `more than ${above}, at most ${max}`)
       : min !== undefined && max !== undefined ? `${min}..${max}`
-        : min !== undefined ? `>= ${min}`
-          : max !== undefined ? `<= ${max}`
+        : min !== undefined ? `${min} or more`
+          : max !== undefined ? `at most ${max}`
             : 'any';
   return unit === undefined ? r : `${r} ${unit}`;
 }
@@ -196,7 +196,8 @@ export function boolean(o: Omit<SettingOptions<boolean>, 'default'> & { default?
     if (FALSE.includes(raw)) return false;
     throw new InvalidValue(`"${last(raws)}" is not accepted (accepted: ${[...TRUE, ...FALSE].join(', ')})`);
   };
-  return make({ ...o, default: o.default ?? false }, {
+  const on = o.default ?? false;
+  return make({ ...o, default: on, defaultText: o.defaultText ?? (on ? 'on' : 'off') }, {
     kind: 'boolean', placeholder: undefined, accepted: 'switch', parse, format: String,
   }) as Setting<boolean, true>;
 }
@@ -214,7 +215,7 @@ export interface StringOptions extends SettingOptions<string> {
 export function string(o: StringOptions & { default: string }): Setting<string, true>;
 export function string(o: StringOptions & { default?: undefined }): Setting<string, false>;
 export function string(o: StringOptions): Setting<string> {
-  const accepted = o.hint ?? (o.pattern === undefined ? 'text' : `text matching ${String(o.pattern)}`);
+  const accepted = o.hint ?? (o.pattern === undefined ? (o.placeholder ?? 'text') : `text matching ${String(o.pattern)}`);
   const parse = (raws: readonly string[]): string => {
     const raw = last(raws);
     if (raw === '') throw new InvalidValue('must not be empty');
@@ -249,7 +250,7 @@ export function url(o: UrlOptions & { default?: undefined }): Setting<string, fa
 export function url(o: UrlOptions): Setting<string> {
   const protocols = o.protocols ?? ['http', 'https'];
   const names = protocols.length === 1 ? protocols[0] : `${protocols.slice(0, -1).join(', ')} or ${protocols[protocols.length - 1]}`;
-  const accepted = `a ${protocols.map((p) => `${p}://`).join(', ')} URL`;
+  const accepted = `a URL (${protocols.map((p) => `${p}://`).join(', ')})`;
   const parse = (raws: readonly string[]): string => {
     const raw = last(raws);
     let parsed: URL;
@@ -295,7 +296,7 @@ export function list(o: ListOptions & { values?: readonly string[] }): Setting<s
   };
   return make<string[]>({ ...o, default: o.default === undefined ? undefined : [...o.default] }, {
     kind: 'list',
-    placeholder: o.placeholder ?? (values === undefined ? 'a,b' : values.join(',')),
+    placeholder: o.placeholder ?? (values !== undefined ? values.join(',') : o.repeatable === true ? 'text' : 'a,b'),
     accepted,
     showAccepted: values === undefined,
     repeatable: o.repeatable ?? false,

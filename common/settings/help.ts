@@ -22,10 +22,11 @@ export function flagLabel(s: AnySetting): string {
 
 /** The lines of one setting: flag, environment and default, then the help text (and what it accepts). */
 export function settingLines(s: AnySetting): string[] {
-  const env = s.env.length === 0 ? '' : `   [env ${s.env.join(', ')}]`;
-  const def = s.kind === 'boolean' && s.defaultText === 'false' ? '' : ` (default: ${s.defaultText})`;
+  const env = s.env.length === 0 ? [] : [`[env ${s.env.join(', ')}]`];
+  const def = s.kind === 'boolean' && s.defaultText === 'off' ? [] : [`(default: ${s.defaultText})`];
   const accepted = s.showAccepted ? ` Accepted: ${s.accepted}.` : '';
-  return [`  ${flagLabel(s)}${env}${def}`, `      ${s.help}${accepted}`];
+  const where = [...env, ...def].join(' ');
+  return [`  ${flagLabel(s)}${where === '' ? '' : `   ${where}`}`, `      ${s.help}${accepted}`];
 }
 
 /** Setting lines under their section titles, in the order the sections first appear. */

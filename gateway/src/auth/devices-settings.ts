@@ -62,12 +62,12 @@ export interface Parsed {
 
 const isCommand = (name: string | undefined): name is DevicesCommand => name !== undefined && Object.hasOwn(DEVICES_COMMANDS, name);
 
-/** Every command's settings by flag: enough to find the command among the arguments (which flags take a value). */
+/** Every command's settings together: enough to find the command among the arguments (which flags take a value). */
 function everySetting(): SettingsShape {
-  const byFlag: Record<string, AnySetting> = {};
-  for (const settings of Object.values(DEVICES_COMMANDS)) for (const s of Object.values(settings) as AnySetting[]) byFlag[s.flag] = s;
-  return byFlag;
+  return Object.assign({}, ...Object.values(DEVICES_COMMANDS)) as SettingsShape;
 }
+
+const isFlag = (flag: string): boolean => Object.values(everySetting()).some((s) => s.flag === flag);
 
 /** Where the engine's errors become the CLI's usage errors (exit 2). */
 function parseOrUsage<S extends SettingsShape>(settings: S, argv: readonly string[], env: Readonly<Record<string, string | undefined>>, command?: string) {
@@ -75,7 +75,7 @@ function parseOrUsage<S extends SettingsShape>(settings: S, argv: readonly strin
     return parseSettings(settings, argv, env, { positionals: true });
   } catch (err) {
     if (!isSettingsError(err)) throw err;
-    if (err.problem === 'unknown-option' && command !== undefined && Object.hasOwn(everySetting(), err.setting)) {
+    if (err.problem === 'unknown-option' && command !== undefined && isFlag(err.setting)) {
       throw new UsageError(`--${err.setting} is not an option of ${command} (see --help)`);
     }
     throw new UsageError(err.message);
@@ -104,11 +104,16 @@ export function parseDevicesCli(argv: readonly string[], env: Readonly<Record<st
   };
 }
 
+/** Every command's settings once, under their sections: what --help and the README list. */
+export const DEVICES_SETTINGS_BY_SECTION: SettingsShape = (() => {
+  const all: Record<string, AnySetting> = {};
+  for (const settings of Object.values(DEVICES_COMMANDS)) {
+    for (const [key, s] of Object.entries(settings) as [string, AnySetting][]) if (!Object.values(all).includes(s)) all[`${s.group}:${key}`] = s;
+  }
+  return all;
+})();
+
 /** The options part of the help: the registry location, then each command's own options. */
 export function devicesOptionsHelp(): string[] {
-  const sections: SettingsShape = {};
-  for (const settings of Object.values(DEVICES_COMMANDS)) {
-    for (const [key, s] of Object.entries(settings)) if (!Object.values(sections).includes(s)) Object.assign(sections, { [`${s.group}:${key}`]: s });
-  }
-  return settingsLines(sections);
+  return settingsLines(DEVICES_SETTINGS_BY_SECTION);
 }
