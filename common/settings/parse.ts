@@ -96,7 +96,8 @@ export function parseSettings<S extends SettingsShape>(
     }
     sources[key] = source;
     if (source === undefined || raws === undefined) {
-      values[key] = s.default;
+      // A copy of a list default, so a caller that changes its config cannot change the declaration.
+      values[key] = Array.isArray(s.default) ? [...(s.default as unknown[])] : s.default;
     } else if (s.placeholder === undefined && source.startsWith('--')) {
       values[key] = true;
     } else {

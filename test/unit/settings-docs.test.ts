@@ -40,6 +40,19 @@ describe('settings: declarations, --help and the README tables agree', () => {
     expect(generatedBlocks(readme).sort()).toEqual(CLI_SETTINGS.map((c) => c.name).sort());
   });
 
+  it("keeps the defaults that the README's hand-written tables quote (the Security limits) equal to the declarations", () => {
+    const readme = readFileSync(join(REPO_ROOT, 'README.md'), 'utf8').replace(/<!-- settings:(\S+) -->[\s\S]*?<!-- \/settings:\1 -->/g, '');
+    const gateway = Object.values(CLI_SETTINGS.find((c) => c.name === 'gateway')?.settings ?? {});
+    let quoted = 0;
+    for (const m of readme.matchAll(/^\| `--([a-z0-9-]+)` \| `([^`]+)`/gm)) {
+      const s = gateway.find((g) => g.flag === m[1]);
+      if (s === undefined || !s.defaultIsValue) continue;
+      expect(m[2], `README quotes --${s.flag}'s default`).toBe(s.defaultText);
+      quoted++;
+    }
+    expect(quoted).toBeGreaterThan(3);
+  });
+
   it('notices a README table that drifted', () => {
     const readme = readFileSync(join(REPO_ROOT, 'README.md'), 'utf8');
     const drifted = readme.replace('| `--mqtt-port` | `TIDEGATE_MQTT_PORT` | `1883` |', '| `--mqtt-port` | `TIDEGATE_MQTT_PORT` | `1884` |');

@@ -62,6 +62,8 @@ describe('settings engine: parsing', () => {
     expect(values(['-v']).verbose).toBe(true);
     expect(values([], { T_VERBOSE: 'yes' }).verbose).toBe(true);
     expect(values(['--kinds', 'c, a']).kinds).toEqual(['c', 'a']);
+    values([]).kinds.push('c');
+    expect(values([]).kinds).toEqual(['a', 'b']);
     expect(values(['--meta', 'a=1,2', '--meta', 'b=']).meta).toEqual(['a=1,2', 'b=']);
     expect(values(['--rate', '2.5']).rate).toBe(2.5);
   });
