@@ -5,7 +5,7 @@
  */
 import { join } from 'node:path';
 import {
-  isSettingsError, parseSettings, section, setting, settingsLines, type AnySetting, type SettingsShape,
+  isSettingsError, parseSettings, section, setting, settingsLines, type AnySetting, type SettingsShape, type SettingsValues,
 } from '../../../common/settings/index.js';
 
 export class UsageError extends Error {}
@@ -47,6 +47,8 @@ export const DEVICES_COMMANDS = {
 } as const satisfies Record<string, SettingsShape>;
 
 export type DevicesCommand = keyof typeof DEVICES_COMMANDS;
+type CommandValues = SettingsValues<typeof DEVICES_COMMANDS.add> & SettingsValues<typeof DEVICES_COMMANDS.list> &
+  SettingsValues<typeof DEVICES_COMMANDS.provision>;
 
 export interface Parsed {
   command: string | undefined;
@@ -88,19 +90,20 @@ export function parseDevicesCli(argv: readonly string[], env: Readonly<Record<st
   const parsed = isCommand(command) ? parseOrUsage(DEVICES_COMMANDS[command], argv, env, command) : first;
   const none = { command, args: [], devicesFile: '', meta: {}, replace: false, keepValid: false, json: false, secretsOut: undefined };
   if (parsed.kind === 'help') return { ...none, help: true };
-  const v = parsed.values as Partial<Record<string, unknown>> & { dataDir: string; devicesFile: string | undefined };
+  // Each command has the registry settings and some of the others.
+  const v = parsed.values as SettingsValues<typeof REGISTRY> & Partial<CommandValues>;
   const meta: Record<string, string> = {};
-  for (const kv of (v['meta'] as string[] | undefined) ?? []) meta[kv.slice(0, kv.indexOf('='))] = kv.slice(kv.indexOf('=') + 1);
+  for (const kv of v.meta ?? []) meta[kv.slice(0, kv.indexOf('='))] = kv.slice(kv.indexOf('=') + 1);
   return {
     command,
     args: parsed.positionals.slice(1),
     devicesFile: v.devicesFile ?? join(v.dataDir, 'devices.json'),
     meta,
-    replace: v['replace'] === true,
-    keepValid: v['keepValid'] === true,
-    json: v['json'] === true,
+    replace: v.replace === true,
+    keepValid: v.keepValid === true,
+    json: v.json === true,
     help: false,
-    secretsOut: v['secretsOut'] as string | undefined,
+    secretsOut: v.secretsOut,
   };
 }
 
