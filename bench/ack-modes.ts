@@ -3,21 +3,22 @@
  * pinned) into a 16-shard stub Kinesis endpoint; acknowledged readings/s and publish→PUBACK p50/p99 in each mode,
  * median over runs. Run "npm run build" first: npx tsx bench/ack-modes.ts [--runs N] [--duration-ms N] [--quick]
  */
-import { parseArgs } from 'node:util';
+import { defineSettings, parseSettings, renderHelp, setting } from '../common/settings/index.js';
 import { runScript } from './lib/cleanup.js';
 import { runThroughGateway } from './lib/gateway-run.js';
 import { describeMachine, machineInfo } from './lib/machine.js';
 import { startStub } from './lib/stub.js';
 import { formatNumber, printTable } from './lib/table.js';
 
-const HELP = `Usage: npx tsx bench/ack-modes.ts [options]
+const SETTINGS = defineSettings({
+  runs: setting.integer({ flag: 'runs', min: 1, defaultText: '3 (--quick: 1)', help: 'Runs per mode.' }),
+  durationMs: setting.integer({ flag: 'duration-ms', min: 1, unit: 'ms', defaultText: '5000 (--quick: 1500)', help: 'Sending time per run.' }),
+  devices: setting.integer({ flag: 'devices', default: 200, min: 1, help: 'QoS 1 connections, window 50 each.' }),
+  rate: setting.number({ flag: 'rate', default: 0, min: 0, help: 'Readings/s per device; 0 = as fast as acknowledged.' }),
+  quick: setting.boolean({ flag: 'quick', help: 'Short runs.' }),
+});
 
-  --runs N          runs per mode (default 3, quick 1)
-  --duration-ms N   sending time per run (default 5000, quick 1500)
-  --devices N       QoS 1 connections, window 50 each (default 200)
-  --rate R          readings/s per device; 0 = as fast as acknowledged (default 0)
-  --quick           short runs
-  --help            this text`;
+const HELP = renderHelp(SETTINGS, { title: 'ack-modes: --ack kinesis vs --ack spool through the gateway', usage: 'npx tsx bench/ack-modes.ts [options]' });
 
 const median = (xs: number[]): number => {
   const s = [...xs].sort((a, b) => a - b);
@@ -25,20 +26,14 @@ const median = (xs: number[]): number => {
 };
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({
-    options: {
-      runs: { type: 'string' }, 'duration-ms': { type: 'string' }, devices: { type: 'string', default: '200' }, rate: { type: 'string', default: '0' },
-      quick: { type: 'boolean', default: false }, help: { type: 'boolean', default: false },
-    },
-  });
-  if (values.help) {
+  const parsed = parseSettings(SETTINGS, process.argv.slice(2), {});
+  if (parsed.kind === 'help') {
     process.stdout.write(HELP + '\n');
     return;
   }
-  const runs = Number(values.runs ?? (values.quick ? 1 : 3));
-  const durationMs = Number(values['duration-ms'] ?? (values.quick ? 1500 : 5000));
-  const devices = Number(values.devices);
-  const rate = Number(values.rate);
+  const { devices, rate, quick } = parsed.values;
+  const runs = parsed.values.runs ?? (quick ? 1 : 3);
+  const durationMs = parsed.values.durationMs ?? (quick ? 1500 : 5000);
   const pinned = true;
   process.stdout.write(`${describeMachine(machineInfo(pinned))}\n${devices} devices, QoS 1 window 50, ${rate > 0 ? `${rate} readings/s each` : 'as fast as acknowledged'}, 200-byte payloads, 16 shards, ${runs} run(s) × ${durationMs} ms per mode\n`);
   const rows: (string | number)[][] = [];

@@ -8,7 +8,8 @@
  *
  * Needs `npm run build` first. No assertions: it prints tables and a JSON line.
  */
-import { emitJson, intOption, parseBenchArgs } from './lib/cli.js';
+import { setting } from '../common/settings/index.js';
+import { emitJson, parseBenchArgs } from './lib/cli.js';
 import { runScript } from './lib/cleanup.js';
 import { noiseNotes, otherLoad } from './lib/gateway-run.js';
 import { describeBuild, gatewayBuild } from './lib/gateway-build.js';
@@ -20,22 +21,25 @@ import { PUT_PAYLOAD_UNIT_BYTES, perMillion, shardCap } from './lib/record-math.
 import { formatNumber, pct, printTable, round } from './lib/table.js';
 import type { Cell } from './lib/table.js';
 
-const USAGE = `Usage: npx tsx bench/aggregation.ts [options]
+const USAGE = {
+  usage: 'npx tsx bench/aggregation.ts [options]',
+  description: [
+    "aggregation: KPL aggregation off vs on, and --aggregation-max-bytes 25600 | 51200 | 102400 | 262144 (plus the build's",
+    'default if it is none of these), through the gateway into a throttled 4-shard stub (1,000 records/s and 1 MiB/s',
+    'per shard). Every record is read back to count records and PUT payload units (25 KiB each) exactly. Run',
+    '"npm run build" first.',
+  ],
+};
 
-Aggregation off vs on, and --aggregation-max-bytes 25600 | 51200 | 102400 | 262144 (plus the build's
-default if it is none of these), through
-the gateway into a throttled 4-shard stub (1,000 records/s and 1 MiB/s per shard). Every record is read back
-to count records and PUT payload units (25 KiB each) exactly. Run "npm run build" first.
-
-  --devices N         MQTT connections, one device each. Default 1000
-  --payload-bytes N   MQTT payload (JSON reading) size. Default 200
-  --readings-on N     readings per device with aggregation on. Default 300 (quick: 30)
-  --readings-off N    readings per device with aggregation off. Default 100 (quick: 10)
-  --repeats N         runs per configuration (each printed; aggregate fill depends on timing). Default 1
-  --quick             short runs
-  --out FILE          also write the JSON result to FILE
-  --quiet-wait-s N    before each run, wait up to N s for the machine to be quiet (shared machines). Default 30, 0: off
-  --help              this text`;
+const SETTINGS = {
+  devices: setting.integer({ flag: 'devices', default: 1000, min: 1, help: 'MQTT connections, one device each.' }),
+  payloadBytes: setting.integer({ flag: 'payload-bytes', default: 200, min: 1, unit: 'bytes', help: 'MQTT payload (JSON reading) size.' }),
+  readingsOn: setting.integer({ flag: 'readings-on', min: 1, defaultText: '300 (--quick: 30)', help: 'Readings per device with aggregation on.' }),
+  readingsOff: setting.integer({ flag: 'readings-off', min: 1, defaultText: '100 (--quick: 10)', help: 'Readings per device with aggregation off.' }),
+  repeats: setting.integer({
+    flag: 'repeats', default: 1, min: 1, help: 'Runs per configuration (each printed; aggregate fill depends on timing).',
+  }),
+};
 
 const SHARDS = 4;
 /** The sizes the team asked for; the build's own default is added when it is not among them. */
@@ -56,12 +60,10 @@ interface ConfigResult {
 }
 
 async function main(): Promise<void> {
-  const args = parseBenchArgs(USAGE, ['devices', 'payload-bytes', 'readings-on', 'readings-off', 'repeats']);
-  const repeats = intOption(args, 'repeats', 1);
-  const devices = intOption(args, 'devices', 1000);
-  const payloadBytes = intOption(args, 'payload-bytes', 200);
-  const perDeviceOn = intOption(args, 'readings-on', args.quick ? 30 : 300);
-  const perDeviceOff = intOption(args, 'readings-off', args.quick ? 10 : 100);
+  const args = parseBenchArgs(USAGE, SETTINGS);
+  const { repeats, devices, payloadBytes } = args.values;
+  const perDeviceOn = args.values.readingsOn ?? (args.quick ? 30 : 300);
+  const perDeviceOff = args.values.readingsOff ?? (args.quick ? 10 : 100);
   const pinnable = shouldPin();
   const machine = machineInfo(pinnable);
   machine.pinned = pinnable && pinSelf(1);

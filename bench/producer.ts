@@ -6,7 +6,8 @@
  *
  * Needs `npm run build` first (the gateway runs from dist/). No assertions: it prints tables and a JSON line.
  */
-import { parseBenchArgs, emitJson, intOption } from './lib/cli.js';
+import { setting } from '../common/settings/index.js';
+import { parseBenchArgs, emitJson } from './lib/cli.js';
 import { runScript } from './lib/cleanup.js';
 import { noiseNotes, runThroughGateway } from './lib/gateway-run.js';
 import type { GatewayRunResult } from './lib/gateway-run.js';
@@ -20,20 +21,23 @@ import { startStub } from './lib/stub.js';
 import { formatSpread, formatNumber, mib, pct, printTable, round, spread } from './lib/table.js';
 import type { Cell, Spread } from './lib/table.js';
 
-const USAGE = `Usage: npx tsx bench/producer.ts [options]
+const USAGE = {
+  usage: 'npx tsx bench/producer.ts [options]',
+  description: [
+    'producer: one publisher and many devices through the gateway (child process, pinned to CPU 0 when taskset exists)',
+    "into the stub Kinesis endpoint (retain: false, no throttling: the gateway's own per-shard limiter applies),",
+    'and the same loads against bare aedes. Run "npm run build" first. --quick: short runs, one repetition, shorter drain wait.',
+  ],
+};
 
-One publisher and many devices through the gateway (child process, pinned to CPU 0 when taskset exists)
-into the stub Kinesis endpoint (retain: false, no throttling: the gateway's own per-shard limiter applies),
-and the same loads against bare aedes. Run "npm run build" first.
-
-  --repeats N         runs per scenario and target; the tables show median (min–max). Default 3 (quick: 1)
-  --duration-ms N     sending time per run. Default 5000 (quick: 1500)
-  --payload-bytes N   MQTT payload (JSON reading) size. Default 200
-  --only IDS          comma-separated scenario ids to run (a,b50,b500,c,e). Default: all
-  --quick             short runs, one repetition, shorter drain wait
-  --out FILE          also write the JSON result to FILE
-  --quiet-wait-s N    before each run, wait up to N s for the machine to be quiet (shared machines). Default 30, 0: off
-  --help              this text`;
+const SETTINGS = {
+  repeats: setting.integer({
+    flag: 'repeats', min: 1, defaultText: '3 (--quick: 1)', help: 'Runs per scenario and target; the tables show median (min–max).',
+  }),
+  durationMs: setting.integer({ flag: 'duration-ms', min: 1, unit: 'ms', defaultText: '5000 (--quick: 1500)', help: 'Sending time per run.' }),
+  payloadBytes: setting.integer({ flag: 'payload-bytes', default: 200, min: 1, unit: 'bytes', help: 'MQTT payload (JSON reading) size.' }),
+  only: setting.list({ flag: 'only', placeholder: 'a,b50,b500,c,e', hint: 'scenario ids', defaultText: 'all', help: 'Scenario ids to run.' }),
+};
 
 interface Scenario {
   id: string;
@@ -72,11 +76,10 @@ function delivered(s: Scenario, r: GatewayRunResult): number {
 }
 
 async function main(): Promise<void> {
-  const args = parseBenchArgs(USAGE, ['repeats', 'duration-ms', 'payload-bytes', 'only']);
-  const only = args.values['only']?.split(',').map((id) => id.trim());
-  const repeats = intOption(args, 'repeats', args.quick ? 1 : 3);
-  const durationMs = intOption(args, 'duration-ms', args.quick ? 1500 : 5000);
-  const payloadBytes = intOption(args, 'payload-bytes', 200);
+  const args = parseBenchArgs(USAGE, SETTINGS);
+  const { only, payloadBytes } = args.values;
+  const repeats = args.values.repeats ?? (args.quick ? 1 : 3);
+  const durationMs = args.values.durationMs ?? (args.quick ? 1500 : 5000);
   const drainMaxMs = args.quick ? 30_000 : 120_000;
   // Machine info first: after pinning, this process sees only one core.
   const pinnable = shouldPin();

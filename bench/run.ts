@@ -7,7 +7,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, dirname, relative, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
+import { defineSettings, isSettingsError, parseSettings, renderHelp, setting } from '../common/settings/index.js';
 import { runScript } from './lib/cleanup.js';
 import { openFilesLimit, reexecWithFdLimit } from './lib/fd-limit.js';
 import { gatewayBuild } from './lib/gateway-build.js';
@@ -30,31 +30,53 @@ const DEFAULT_BASELINE = resolve(REPO, 'bench/results/baseline.json');
 /** The 10,000-device scenario needs one descriptor per device plus headroom, in this process and the gateway. */
 const FD_NEEDED = 12_000;
 
-const USAGE = `Usage: npm run bench -- [options]      (builds dist/ first, then runs: tsx bench/run.ts)
+const RUN_SETTINGS = defineSettings({
+  quick: setting.boolean({ flag: 'quick', help: 'Every scenario briefly, one run each (about 2 minutes; the CI smoke run).' }),
+  scenario: setting.list({
+    flag: 'scenario', repeatable: true, placeholder: 'name', defaultText: 'all',
+    help: 'Run only this scenario; repeatable or comma-separated. --list shows the names.',
+  }),
+  runs: setting.integer({ flag: 'runs', min: 1, defaultText: "the scenario's own, 2–5; --quick: 1–2", help: 'Runs per scenario.' }),
+  out: setting.string({
+    flag: 'out', placeholder: 'file', defaultText: 'bench/results/latest.json',
+    help: 'Results JSON; the Markdown report and its SVG chart are written beside it as FILE.md / FILE.svg (same base name).',
+  }),
+  compare: setting.string({
+    flag: 'compare', placeholder: 'file', defaultText: 'bench/results/baseline.json if present', help: 'Compare with this earlier results file.',
+  }),
+  noCompare: setting.boolean({ flag: 'no-compare', help: 'Do not compare.' }),
+  threshold: setting.number({
+    flag: 'threshold', default: DEFAULT_THRESHOLD_PERCENT, min: 0, unit: '%', help: 'A median worse by more than this is flagged.',
+  }),
+  quietWaitS: setting.number({
+    flag: 'quiet-wait-s', min: 0, unit: 's', defaultText: '10 (--quick: 0)',
+    help: 'Before each run, wait up to this long for the machine to be quiet.',
+  }),
+  runTimeoutS: setting.integer({
+    flag: 'run-timeout-s', min: 1, unit: 's', defaultText: '600 (--quick: 150)', help: 'Time limit of one run of a scenario.',
+  }),
+  profileGateway: setting.string({
+    flag: 'profile-gateway', placeholder: 'dir', defaultText: 'no profiles', help: 'Run every gateway with --cpu-prof, profiles written here.',
+  }),
+  failOnError: setting.boolean({ flag: 'fail-on-error', help: 'Exit 3 when a scenario failed (default: failures are recorded, exit 0).' }),
+  failOnRegression: setting.boolean({ flag: 'fail-on-regression', help: 'Exit 4 when the comparison found a regression.' }),
+  list: setting.boolean({ flag: 'list', help: 'List the scenarios and exit.' }),
+});
 
-Runs the benchmark suite: each scenario several times, reported as median (min – max), beside its baseline,
-with the machine's CPU model, cores and Node version. The gateway (and the baseline broker) run as a separate
-process pinned to CPU 0, the load generator and stub Kinesis endpoint on CPU 1 (when taskset exists and the
-machine has ≥ 2 CPUs).
-
-  --quick              every scenario briefly, one run each (about 2 minutes; the CI smoke run)
-  --scenario NAME      run only this scenario; repeatable or comma-separated. --list shows the names
-  --runs N             runs per scenario (default: the scenario's own, 2–5; --quick: 1–2)
-  --out FILE           results JSON (default bench/results/latest.json); the Markdown report and its SVG
-                       chart are written beside it as FILE.md / FILE.svg (same base name)
-  --compare FILE       compare with this earlier results file (default bench/results/baseline.json if present)
-  --no-compare         do not compare
-  --threshold PCT      a median worse by more than PCT percent is flagged (default ${DEFAULT_THRESHOLD_PERCENT})
-  --quiet-wait-s N     before each run, wait up to N s for the machine to be quiet (default 10; --quick: 0)
-  --run-timeout-s N    time limit of one run of a scenario (default 600; --quick: 150)
-  --profile-gateway DIR  run every gateway with --cpu-prof, profiles written to DIR
-  --fail-on-error      exit 3 when a scenario failed (default: failures are recorded, exit 0)
-  --fail-on-regression exit 4 when the comparison found a regression
-  --list               list the scenarios and exit
-  --help               this text
-
-Exit codes: 0 the suite ran (failed scenarios are recorded as "status": "error"); 2 bad arguments or
-no build; 3 / 4 as above.`;
+const USAGE = renderHelp(RUN_SETTINGS, {
+  title: 'tidegate bench: the benchmark suite',
+  usage: 'npm run bench -- [options]      (builds dist/ first, then runs: tsx bench/run.ts)',
+  intro: [
+    'Runs the benchmark suite: each scenario several times, reported as median (min – max), beside its baseline,',
+    "with the machine's CPU model, cores and Node version. The gateway (and the baseline broker) run as a separate",
+    'process pinned to CPU 0, the load generator and stub Kinesis endpoint on CPU 1 (when taskset exists and the',
+    'machine has ≥ 2 CPUs).',
+  ],
+  footer: [
+    'Exit codes: 0 the suite ran (failed scenarios are recorded as "status": "error"); 2 bad arguments or',
+    'no build; 3 / 4 as above.',
+  ],
+});
 
 interface Args {
   quick: boolean;
@@ -75,59 +97,45 @@ function fail(message: string): never {
   process.exit(2);
 }
 
-function positive(name: string, raw: string | undefined, integer: boolean): number | undefined {
-  if (raw === undefined) return undefined;
-  const n = Number(raw);
-  if (!(n >= 0) || (integer && (!Number.isInteger(n) || n < 1))) fail(`--${name} must be a ${integer ? 'positive integer' : 'number ≥ 0'}, got "${raw}"`);
-  return n;
-}
-
 function parse(): Args {
   let parsed;
   try {
-    parsed = parseArgs({
-      options: {
-        quick: { type: 'boolean' }, scenario: { type: 'string', multiple: true }, runs: { type: 'string' }, out: { type: 'string' },
-        compare: { type: 'string' }, 'no-compare': { type: 'boolean' }, threshold: { type: 'string' }, 'quiet-wait-s': { type: 'string' },
-        'run-timeout-s': { type: 'string' }, 'profile-gateway': { type: 'string' }, 'fail-on-error': { type: 'boolean' },
-        'fail-on-regression': { type: 'boolean' }, list: { type: 'boolean' }, help: { type: 'boolean' },
-      },
-      allowPositionals: false,
-    });
+    parsed = parseSettings(RUN_SETTINGS, process.argv.slice(2), {});
   } catch (err) {
-    fail((err as Error).message);
+    if (!isSettingsError(err)) throw err;
+    fail(err.message);
   }
-  const v = parsed.values;
-  if (v.help === true) {
+  if (parsed.kind === 'help') {
     process.stdout.write(`${USAGE}\n`);
     process.exit(0);
   }
-  if (v.list === true) {
+  const v = parsed.values;
+  if (v.list) {
     for (const s of SCENARIOS) process.stdout.write(`${s.name.padEnd(22)} ${s.describe}\n`);
     process.exit(0);
   }
-  const quick = v.quick === true;
+  const quick = v.quick;
   const names = v.scenario?.flatMap((s) => s.split(',')).map((s) => s.trim()).filter((s) => s !== '');
   try {
     selectScenarios(names);
   } catch (err) {
     fail((err as Error).message);
   }
-  if (v['no-compare'] === true && v.compare !== undefined) fail('--compare and --no-compare exclude each other');
-  const compare = v['no-compare'] === true ? undefined : v.compare !== undefined ? resolve(v.compare) : existsSync(DEFAULT_BASELINE) ? DEFAULT_BASELINE : undefined;
+  if (v.noCompare && v.compare !== undefined) fail('--compare and --no-compare exclude each other');
+  const compare = v.noCompare ? undefined : v.compare !== undefined ? resolve(v.compare) : existsSync(DEFAULT_BASELINE) ? DEFAULT_BASELINE : undefined;
   if (compare !== undefined && !existsSync(compare)) fail(`--compare: ${compare} does not exist`);
   return {
     quick,
     scenarios: names,
-    runs: positive('runs', v.runs, true),
+    runs: v.runs,
     out: v.out === undefined ? DEFAULT_OUT : resolve(v.out),
     compare,
-    threshold: positive('threshold', v.threshold, false) ?? DEFAULT_THRESHOLD_PERCENT,
-    quietWaitS: positive('quiet-wait-s', v['quiet-wait-s'], false) ?? (quick ? 0 : 10),
-    runTimeoutS: positive('run-timeout-s', v['run-timeout-s'], true) ?? (quick ? 150 : 600),
-    profileGateway: v['profile-gateway'] === undefined ? undefined : resolve(v['profile-gateway']),
-    failOnError: v['fail-on-error'] === true,
-    failOnRegression: v['fail-on-regression'] === true,
+    threshold: v.threshold,
+    quietWaitS: v.quietWaitS ?? (quick ? 0 : 10),
+    runTimeoutS: v.runTimeoutS ?? (quick ? 150 : 600),
+    profileGateway: v.profileGateway === undefined ? undefined : resolve(v.profileGateway),
+    failOnError: v.failOnError,
+    failOnRegression: v.failOnRegression,
   };
 }
 

@@ -19,24 +19,30 @@ import { createLogger } from '../common/logger.js';
 import { encodeEntry } from '../common/spool/format.js';
 import { openSpool } from '../common/spool/index.js';
 import { runScript, trackDirectory } from './lib/cleanup.js';
-import { emitJson, intOption, parseBenchArgs } from './lib/cli.js';
+import { setting } from '../common/settings/index.js';
+import { emitJson, parseBenchArgs } from './lib/cli.js';
 import { describeMachine, machineInfo } from './lib/machine.js';
 import { waitForQuiet } from './lib/proc.js';
 import { printTable } from './lib/table.js';
 
-const USAGE = `Usage: npx tsx bench/spool.ts [options]
+const USAGE = {
+  usage: 'npx tsx bench/spool.ts [options]',
+  description: [
+    'spool: appends 200-byte readings to the write-ahead spool with fsync on, from 1, 16 and 256 concurrent appenders',
+    '(each waits for its append to be durable), with a drainer marking entries done. Baseline: unbatched',
+    'write + fdatasync, one at a time.',
+  ],
+};
 
-Appends 200-byte readings to the write-ahead spool with fsync on, from 1, 16 and 256 concurrent appenders
-(each waits for its append to be durable), with a drainer marking entries done. Baseline: unbatched
-write + fdatasync, one at a time.
-
-  --duration-ms N     measured time per run (after a 500 ms warm-up). Default 3000 (quick: 1000)
-  --concurrency LIST  comma-separated appender counts. Default 1,16,256
-  --dir PATH          directory on the disk to measure (a temporary directory is made inside). Default os.tmpdir()
-  --quick             shorter runs
-  --out FILE          also write the JSON result to FILE
-  --quiet-wait-s N    wait up to N s for the machine to be quiet before each run. Default 30
-  --help              this text`;
+const SETTINGS = {
+  durationMs: setting.integer({
+    flag: 'duration-ms', min: 1, unit: 'ms', defaultText: '3000 (--quick: 1000)', help: 'Measured time per run (after a 500 ms warm-up).',
+  }),
+  concurrency: setting.list({ flag: 'concurrency', default: ['1', '16', '256'], pattern: /^[1-9]\d*$/, hint: 'positive integers', help: 'Appender counts.' }),
+  dir: setting.string({
+    flag: 'dir', placeholder: 'path', defaultText: 'os.tmpdir()', help: 'Directory on the disk to measure (a temporary directory is made inside).',
+  }),
+};
 
 const PAYLOAD_BYTES = 200;
 const WARMUP_MS = 500;
@@ -184,11 +190,10 @@ async function runBaseline(root: string, durationMs: number): Promise<Omit<RunRe
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 async function main(): Promise<void> {
-  const args = parseBenchArgs(USAGE, ['duration-ms', 'concurrency', 'dir']);
-  const durationMs = intOption(args, 'duration-ms', args.quick ? 1000 : 3000);
-  const concurrency = (args.values['concurrency'] ?? '1,16,256').split(',').map((s) => Number(s.trim()));
-  if (concurrency.some((c) => !Number.isInteger(c) || c < 1)) throw new Error('--concurrency must list positive integers');
-  const root = mkdtempSync(join(args.values['dir'] ?? tmpdir(), 'tidegate-bench-spool-'));
+  const args = parseBenchArgs(USAGE, SETTINGS);
+  const durationMs = args.values.durationMs ?? (args.quick ? 1000 : 3000);
+  const concurrency = args.values.concurrency.map(Number);
+  const root = mkdtempSync(join(args.values.dir ?? tmpdir(), 'tidegate-bench-spool-'));
   trackDirectory(root);
 
   const machine = machineInfo(false);

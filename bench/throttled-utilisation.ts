@@ -8,7 +8,8 @@
  *
  * Needs `npm run build` first. No assertions: it prints tables, a verdict line and a JSON line.
  */
-import { emitJson, intOption, parseBenchArgs } from './lib/cli.js';
+import { setting } from '../common/settings/index.js';
+import { emitJson, parseBenchArgs } from './lib/cli.js';
 import { runScript } from './lib/cleanup.js';
 import { noiseNotes, otherLoad } from './lib/gateway-run.js';
 import { describeBuild, gatewayBuild } from './lib/gateway-build.js';
@@ -19,31 +20,30 @@ import { runThrottled } from './lib/throttled-run.js';
 import { pct, printTable, round } from './lib/table.js';
 import type { Cell } from './lib/table.js';
 
-const USAGE = `Usage: npx tsx bench/throttled-utilisation.ts [options]
+const USAGE = {
+  usage: 'npx tsx bench/throttled-utilisation.ts [options]',
+  description: [
+    'throttled-utilisation: drives the gateway as fast as it acknowledges into a 4-shard stub throttled like AWS',
+    '(1,000 records/s and 1 MiB/s per shard, 1 s burst), then reads every record back to check loss, duplicates and',
+    'order per device. Run "npm run build" first.',
+  ],
+};
 
-Drives the gateway as fast as it acknowledges into a 4-shard stub throttled like AWS (1,000 records/s and
-1 MiB/s per shard, 1 s burst), then reads every record back to check loss, duplicates and order per device.
-Run "npm run build" first.
-
-  --devices N         MQTT connections, one device each. Default 400
-  --duration-ms N     sending time. Default 20000 (quick: 6000)
-  --payload-bytes N   MQTT payload (JSON reading) size. Default 200
-  --inflight N        QoS 1 window per device. Default 50
-  --quick             a short run
-  --out FILE          also write the JSON result to FILE
-  --quiet-wait-s N    before each run, wait up to N s for the machine to be quiet (shared machines). Default 30, 0: off
-  --help              this text`;
+const SETTINGS = {
+  devices: setting.integer({ flag: 'devices', default: 400, min: 1, help: 'MQTT connections, one device each.' }),
+  durationMs: setting.integer({ flag: 'duration-ms', min: 1, unit: 'ms', defaultText: '20000 (--quick: 6000)', help: 'Sending time.' }),
+  payloadBytes: setting.integer({ flag: 'payload-bytes', default: 200, min: 1, unit: 'bytes', help: 'MQTT payload (JSON reading) size.' }),
+  inflight: setting.integer({ flag: 'inflight', default: 50, min: 1, help: 'QoS 1 window per device.' }),
+};
 
 const SHARDS = 4;
 const LIMIT = SHARDS * SHARD_BYTES_PER_SECOND;
 const TARGET = 0.9;
 
 async function main(): Promise<void> {
-  const args = parseBenchArgs(USAGE, ['devices', 'duration-ms', 'payload-bytes', 'inflight']);
-  const devices = intOption(args, 'devices', 400);
-  const durationMs = intOption(args, 'duration-ms', args.quick ? 6000 : 20_000);
-  const payloadBytes = intOption(args, 'payload-bytes', 200);
-  const inflight = intOption(args, 'inflight', 50);
+  const args = parseBenchArgs(USAGE, SETTINGS);
+  const { devices, payloadBytes, inflight } = args.values;
+  const durationMs = args.values.durationMs ?? (args.quick ? 6000 : 20_000);
   const pinnable = shouldPin();
   const machine = machineInfo(pinnable);
   machine.pinned = pinnable && pinSelf(1);

@@ -73,7 +73,7 @@ const isFiniteNumber = (v: unknown): v is number => typeof v === 'number' && Num
 
 /**
  * Validates a parsed catalog; `source` names it in error messages. Separate from the transform's validator
- * (`transforms/src/catalog/validate.ts`, a JSON Schema): the two accept different catalogs. This one needs no
+ * (`transforms/lambda/catalog/validate.ts`, a JSON Schema): the two accept different catalogs. This one needs no
  * device rules, sites or locations, but needs min < max and at least one field per type (it draws readings
  * from those ranges); sharing one would change what one of them accepts.
  */

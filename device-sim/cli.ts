@@ -56,7 +56,7 @@ async function main(argv: readonly string[]): Promise<number> {
   let parsed: ReturnType<typeof parseCli>;
   let fleet: Fleet;
   try {
-    parsed = parseCli(argv);
+    parsed = parseCli(argv, process.env);
     if (parsed.kind === 'help') {
       process.stdout.write(helpText() + '\n');
       return EXIT_OK;

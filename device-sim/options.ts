@@ -1,12 +1,18 @@
 /**
- * Fleet options: what `createFleet` accepts, their defaults (one table), and their validation. The CLI maps its
- * flags onto these, so the library and the command line cannot disagree about a default.
+ * Fleet options: what `createFleet` accepts and their validation. The defaults are one table (`defaults.ts`); the
+ * value rules are those of the CLI's settings (`settings.ts`), so the library and the command line cannot disagree
+ * about a default or a range.
  */
 import { availableParallelism } from 'node:os';
+import { InvalidValue } from '../common/settings/index.js';
 import { ANOMALY_KINDS, type AnomalyKind } from './anomalies.js';
-import { BAD_PAYLOAD_KINDS, DEFAULT_OVERSIZE_BYTES, type BadPayloadKind } from './bad-payloads.js';
+import { BAD_PAYLOAD_KINDS, type BadPayloadKind } from './bad-payloads.js';
 import { defaultProfile, loadCatalog, type Catalog } from './catalog.js';
+import { DEFAULT_FLEET_OPTIONS, DEVICES_PER_WORKER } from './defaults.js';
 import { usageError } from './errors.js';
+import { CHECKED_FLEET_OPTIONS, SIM_SETTINGS } from './settings.js';
+
+export { DEFAULT_FLEET_OPTIONS, DEVICES_PER_WORKER };
 
 /** Called in the fleet's own thread for each acknowledged QoS 1 reading (so only with `workers: 1`). */
 export type AckHook = (ack: { deviceId: string; n: number; ts: number }) => void;
@@ -87,28 +93,6 @@ export interface FleetOptions {
   onAck?: AckHook;
 }
 
-export const DEVICES_PER_WORKER = 5000;
-
-export const DEFAULT_FLEET_OPTIONS = {
-  devices: 10,
-  rate: 1,
-  qos: 1,
-  rampPerSecond: 1000,
-  brokerUrl: 'mqtt://127.0.0.1:1883',
-  idPrefix: 'sim-',
-  anomalyRate: 0,
-  badPayloadRate: 0,
-  oversizeBytes: DEFAULT_OVERSIZE_BYTES,
-  inflight: 10,
-  maxQueue: 1000,
-  keepaliveS: 60,
-  connectTimeoutMs: 30_000,
-  reconnectBaseMs: 1000,
-  reconnectMaxMs: 30_000,
-  drainTimeoutMs: 10_000,
-  statsIntervalMs: 1000,
-} as const satisfies FleetOptions;
-
 /** Every option decided; plain data (no functions), so it can be handed to worker threads. */
 export interface ResolvedFleetOptions {
   devices: number;
@@ -141,52 +125,32 @@ export interface ResolvedFleetOptions {
   statsIntervalMs: number;
 }
 
-export const BROKER_PROTOCOLS = ['mqtt:', 'mqtts:', 'ws:', 'wss:'] as const;
 /** Device ids become Kinesis partition keys and S3 key parts; the gateway accepts 1-128 of these characters. */
 const ID_PREFIX_PATTERN = /^[A-Za-z0-9_.:-]{0,100}$/;
 
-function positive(name: string, v: number | undefined, integer: boolean): void {
-  if (v === undefined) return;
-  if (!Number.isFinite(v) || v <= 0 || (integer && !Number.isInteger(v))) {
-    throw usageError(`${name} must be a positive ${integer ? 'integer' : 'number'}, got ${String(v)}`);
+/** Checks each given option with the rule of its setting; the message names the option, not the flag. */
+function checkOptions(o: FleetOptions): void {
+  for (const name of CHECKED_FLEET_OPTIONS) {
+    const value = o[name];
+    if (value === undefined) continue;
+    try {
+      SIM_SETTINGS[name].check(value);
+    } catch (err) {
+      if (err instanceof InvalidValue) throw usageError(`${name}: ${err.message}`);
+      throw err;
+    }
   }
-}
-
-function fraction(name: string, v: number): void {
-  if (!Number.isFinite(v) || v < 0 || v > 1) throw usageError(`${name} must be between 0 and 1, got ${String(v)}`);
-}
-
-function subset<T extends string>(name: string, values: readonly T[], allowed: readonly T[]): T[] {
-  const bad = values.filter((v) => !allowed.includes(v));
-  if (bad.length > 0) throw usageError(`${name}: unknown ${bad.join(', ')} (accepted: ${allowed.join(', ')})`);
-  return [...values];
+  if (o.statsIntervalMs !== undefined && !(o.statsIntervalMs > 0 && Number.isFinite(o.statsIntervalMs))) {
+    throw usageError(`statsIntervalMs must be a positive number, got ${String(o.statsIntervalMs)}`);
+  }
 }
 
 /** Applies defaults and checks every option; throws SIM_ERR_USAGE naming the first bad one. */
 export function resolveFleetOptions(o: FleetOptions, catalog: Catalog): ResolvedFleetOptions {
-  const integers = {
-    devices: o.devices, count: o.count, inflight: o.inflight, maxQueue: o.maxQueue, workers: o.workers, oversizeBytes: o.oversizeBytes,
-  };
-  for (const [name, v] of Object.entries(integers)) positive(name, v, true);
-  const numbers = {
-    rate: o.rate, intervalMs: o.intervalMs, rampPerSecond: o.rampPerSecond, durationS: o.durationS, keepaliveS: o.keepaliveS,
-    connectTimeoutMs: o.connectTimeoutMs, reconnectBaseMs: o.reconnectBaseMs, reconnectMaxMs: o.reconnectMaxMs,
-    drainTimeoutMs: o.drainTimeoutMs, statsIntervalMs: o.statsIntervalMs,
-  };
-  for (const [name, v] of Object.entries(numbers)) positive(name, v, false);
+  checkOptions(o);
   if (o.rate !== undefined && o.intervalMs !== undefined) throw usageError('give rate or intervalMs, not both');
   const qos = o.qos ?? DEFAULT_FLEET_OPTIONS.qos;
-  if (qos !== 0 && qos !== 1) throw usageError(`qos must be 0 or 1, got ${String(qos)}`);
   const brokerUrl = o.brokerUrl ?? DEFAULT_FLEET_OPTIONS.brokerUrl;
-  let url: URL;
-  try {
-    url = new URL(brokerUrl);
-  } catch {
-    throw usageError(`broker URL ${brokerUrl} is not a URL (e.g. mqtt://127.0.0.1:1883)`);
-  }
-  if (!(BROKER_PROTOCOLS as readonly string[]).includes(url.protocol)) {
-    throw usageError(`broker URL ${brokerUrl}: protocol must be one of ${BROKER_PROTOCOLS.map((p) => p + '//').join(', ')}`);
-  }
   const idPrefix = o.idPrefix ?? DEFAULT_FLEET_OPTIONS.idPrefix;
   if (!ID_PREFIX_PATTERN.test(idPrefix)) throw usageError(`idPrefix ${JSON.stringify(idPrefix)} may only use A-Z a-z 0-9 _ . : - (at most 100)`);
   const profile = o.profile === undefined ? defaultProfile(catalog) : [...new Set(o.profile)];
@@ -195,8 +159,6 @@ export function resolveFleetOptions(o: FleetOptions, catalog: Catalog): Resolved
   if (unknown.length > 0) throw usageError(`profile: unknown device type ${unknown.join(', ')} (catalog has: ${Object.keys(catalog.types).join(', ')})`);
   const anomalyRate = o.anomalyRate ?? DEFAULT_FLEET_OPTIONS.anomalyRate;
   const badPayloadRate = o.badPayloadRate ?? DEFAULT_FLEET_OPTIONS.badPayloadRate;
-  fraction('anomalyRate', anomalyRate);
-  fraction('badPayloadRate', badPayloadRate);
   const devices = o.devices ?? DEFAULT_FLEET_OPTIONS.devices;
   const reconnectBaseMs = o.reconnectBaseMs ?? DEFAULT_FLEET_OPTIONS.reconnectBaseMs;
   const reconnectMaxMs = o.reconnectMaxMs ?? Math.max(DEFAULT_FLEET_OPTIONS.reconnectMaxMs, reconnectBaseMs);
@@ -217,9 +179,9 @@ export function resolveFleetOptions(o: FleetOptions, catalog: Catalog): Resolved
     idPrefix,
     profile,
     anomalyRate,
-    anomalyKinds: subset('anomalyKinds', o.anomalyKinds ?? ANOMALY_KINDS, ANOMALY_KINDS),
+    anomalyKinds: [...(o.anomalyKinds ?? ANOMALY_KINDS)],
     badPayloadRate,
-    badPayloadKinds: subset('badPayloadKinds', o.badPayloadKinds ?? BAD_PAYLOAD_KINDS, BAD_PAYLOAD_KINDS),
+    badPayloadKinds: [...(o.badPayloadKinds ?? BAD_PAYLOAD_KINDS)],
     oversizeBytes: o.oversizeBytes ?? DEFAULT_FLEET_OPTIONS.oversizeBytes,
     seed: o.seed ?? Math.floor(Math.random() * 2 ** 31), // only the default seed is random, and it is reported
     sourceIps: [...(o.sourceIps ?? [])],

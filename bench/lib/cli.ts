@@ -1,74 +1,61 @@
 /**
- * Shared command-line handling: every benchmark takes --help, --quick, --out and --quiet-wait-s (how long to
- * wait before each run for the machine to be quiet, default 30; 0 disables).
+ * Shared command-line handling of the benchmark scripts, on the settings engine: every benchmark takes --help,
+ * --quick, --out and --quiet-wait-s (how long to wait before each run for the machine to be quiet, default 30;
+ * 0 disables) besides the settings it declares itself. Flags only: a run is reproduced from its command line.
  */
 import { writeFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
+import {
+  defineSettings, isSettingsError, parseSettings, renderHelp, setting, type SettingsShape, type SettingsValues,
+} from '../../common/settings/index.js';
 import { configureQuietWait } from './proc.js';
 
-export interface BenchArgs {
+const COMMON_BENCH_SETTINGS = {
+  quick: setting.boolean({ flag: 'quick', help: 'Short runs.' }),
+  out: setting.string({ flag: 'out', placeholder: 'file', defaultText: 'none', help: 'Also write the JSON result to this file.' }),
+  quietWaitS: setting.number({
+    flag: 'quiet-wait-s', default: 30, min: 0, unit: 's',
+    help: 'Before each run, wait up to this long for the machine to be quiet (shared machines); 0: off.',
+  }),
+};
+
+export interface BenchArgs<S extends SettingsShape> {
   quick: boolean;
   /** Also write the final JSON to this file (e.g. bench/results/producer.json). */
   out: string | undefined;
-  /** Script-specific string options, by name. */
-  values: Record<string, string | undefined>;
+  /** The script's own settings. */
+  values: SettingsValues<S>;
 }
 
-/**
- * Parses argv; on --help prints `usage` and exits 0. `extra` names further string options
- * (`--name value`), whose defaults the scripts apply themselves.
- */
-export function parseBenchArgs(usage: string, extra: readonly string[] = []): BenchArgs {
-  const options: Record<string, { type: 'string' | 'boolean' }> = {
-    help: { type: 'boolean' },
-    quick: { type: 'boolean' },
-    out: { type: 'string' },
-    'quiet-wait-s': { type: 'string' },
-  };
-  for (const name of extra) options[name] = { type: 'string' };
+/** The script's usage: its command and what it measures (the settings' lines are added). */
+export interface BenchUsage {
+  usage: string;
+  description: readonly string[];
+}
+
+/** Parses argv; on --help prints the help and exits 0, on a bad option prints the error and the help and exits 2. */
+export function parseBenchArgs<S extends SettingsShape>(usage: BenchUsage, settings: S): BenchArgs<S> {
+  const all = defineSettings({ ...settings, ...COMMON_BENCH_SETTINGS });
+  const help = renderHelp(all, { title: usage.description[0] ?? '', usage: usage.usage, intro: usage.description.slice(1) });
   let parsed;
   try {
-    parsed = parseArgs({ options, allowPositionals: false });
+    parsed = parseSettings(all, process.argv.slice(2), {});
   } catch (err) {
-    process.stderr.write(`${(err as Error).message}\n\n${usage}\n`);
+    if (!isSettingsError(err)) throw err;
+    process.stderr.write(`${err.message}\n\n${help}\n`);
     process.exit(2);
   }
-  if (parsed.values['help'] === true) {
-    process.stdout.write(`${usage}\n`);
+  if (parsed.kind === 'help') {
+    process.stdout.write(`${help}\n`);
     process.exit(0);
   }
-  const values: Record<string, string | undefined> = {};
-  for (const name of extra) {
-    const v = parsed.values[name];
-    values[name] = typeof v === 'string' ? v : undefined;
-  }
-  const quietWait = parsed.values['quiet-wait-s'];
-  if (typeof quietWait === 'string') {
-    const seconds = Number(quietWait);
-    if (!(seconds >= 0)) {
-      process.stderr.write(`--quiet-wait-s must be a number ≥ 0, got "${quietWait}"\n`);
-      process.exit(2);
-    }
-    configureQuietWait(seconds * 1000);
-  }
-  const out = parsed.values['out'];
-  return { quick: parsed.values['quick'] === true, out: typeof out === 'string' ? out : undefined, values };
-}
-
-/** A positive integer option, or `fallback` when absent. */
-export function intOption(args: BenchArgs, name: string, fallback: number): number {
-  const raw = args.values[name];
-  if (raw === undefined) return fallback;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < 1) {
-    process.stderr.write(`--${name} must be a positive integer, got "${raw}"\n`);
-    process.exit(2);
-  }
-  return n;
+  // The common settings are known here; the script's own keep the types inferred from its declarations.
+  const { quick, out, quietWaitS, ...own } = parsed.values as SettingsValues<typeof COMMON_BENCH_SETTINGS>;
+  configureQuietWait(quietWaitS * 1000);
+  return { quick, out, values: own as SettingsValues<S> };
 }
 
 /** Prints the machine-readable result as the last stdout line, and writes it to --out if given. */
-export function emitJson(args: BenchArgs, result: unknown): void {
+export function emitJson(args: { out: string | undefined }, result: unknown): void {
   const line = JSON.stringify(result);
   if (args.out !== undefined) writeFileSync(args.out, `${JSON.stringify(result, null, 2)}\n`);
   process.stdout.write(`\n${line}\n`);

@@ -4,79 +4,62 @@
  * Prints a one-line human summary, then the full result as one JSON line (for scripts).
  */
 import { pathToFileURL } from 'node:url';
-import { parseArgs } from 'node:util';
+import { defineSettings, parseSettings, renderHelp, setting } from '../../common/settings/index.js';
 import { LOAD_DEFAULTS, runLoad } from './run.js';
 import type { LoadOptions, LoadResult } from './run.js';
 
-const HELP = `Usage: npx tsx bench/loadgen/cli.ts [options]
+const D = LOAD_DEFAULTS;
 
-  --host <addr>              broker host (default ${LOAD_DEFAULTS.host})
-  --port <n>                 broker port (default ${LOAD_DEFAULTS.port})
-  --connections <n>          simulated devices (default ${LOAD_DEFAULTS.connections})
-  --qos <0|1>                publish QoS (default ${LOAD_DEFAULTS.qos})
-  --duration <s>             sending time in seconds (default ${LOAD_DEFAULTS.durationMs / 1000}, unless --messages is given)
-  --messages <n>             messages per connection (default unlimited)
-  --inflight <n>             QoS 1 unacknowledged window per connection (default ${LOAD_DEFAULTS.inflight})
-  --payload-bytes <n>        JSON payload size (default ${LOAD_DEFAULTS.payloadBytes})
-  --rate <n>                 target messages/s per connection (default unlimited)
-  --client-id-prefix <s>     client ids are <prefix>-<index> (default ${LOAD_DEFAULTS.clientIdPrefix})
-  --workers <n>              generator worker threads (default ${LOAD_DEFAULTS.workers})
-  --connect-rate <n>         new connections per second (default unlimited)
-  --local-addresses <list>   comma-separated source addresses, e.g. 127.0.0.2,127.0.0.3 (default OS choice)
-  --keepalive <s>            MQTT keep-alive seconds (default ${LOAD_DEFAULTS.keepaliveSec})
-  --username <s>             MQTT user name (default none)
-  --password <s>             MQTT password (default none)
-  --connect-timeout <ms>     per-connection connect + CONNACK timeout (default ${LOAD_DEFAULTS.connectTimeoutMs})
-  --drain-timeout <ms>       wait for outstanding acks after sending stops (default ${LOAD_DEFAULTS.drainTimeoutMs})
-  --help                     show this text
-`;
+/** Flags only (a benchmark tool); keys are the `LoadOptions` they set. */
+export const LOADGEN_SETTINGS = defineSettings({
+  host: setting.host({ flag: 'host', default: D.host, help: 'Broker host.' }),
+  port: setting.integer({ flag: 'port', default: D.port, min: 0, max: 65535, help: 'Broker port.' }),
+  connections: setting.integer({ flag: 'connections', default: D.connections, min: 1, help: 'Simulated devices.' }),
+  qos: setting.integer({ flag: 'qos', default: D.qos, min: 0, max: 1, help: 'Publish QoS.' }),
+  durationS: setting.number({
+    flag: 'duration', default: D.durationMs / 1000, above: 0, unit: 's', help: 'Sending time, unless --messages is given.',
+  }),
+  messagesPerConnection: setting.integer({ flag: 'messages', min: 1, defaultText: 'unlimited', help: 'Messages per connection.' }),
+  inflight: setting.integer({ flag: 'inflight', default: D.inflight, min: 1, max: 65535, help: 'QoS 1 unacknowledged window per connection.' }),
+  payloadBytes: setting.integer({ flag: 'payload-bytes', default: D.payloadBytes, min: 1, unit: 'bytes', help: 'JSON payload size.' }),
+  ratePerConnection: setting.number({ flag: 'rate', above: 0, defaultText: 'unlimited', help: 'Target messages/s per connection.' }),
+  clientIdPrefix: setting.string({ flag: 'client-id-prefix', default: D.clientIdPrefix, help: 'Client ids are <prefix>-<index>.' }),
+  workers: setting.integer({ flag: 'workers', default: D.workers, min: 1, help: 'Generator worker threads.' }),
+  connectRatePerSecond: setting.number({ flag: 'connect-rate', above: 0, defaultText: 'unlimited', help: 'New connections per second.' }),
+  localAddresses: setting.list({
+    flag: 'local-addresses', placeholder: 'addr,addr', hint: 'addresses', defaultText: 'OS choice',
+    help: 'Source addresses, e.g. 127.0.0.2,127.0.0.3.',
+  }),
+  keepaliveSec: setting.integer({ flag: 'keepalive', default: D.keepaliveSec, min: 0, max: 65535, unit: 's', help: 'MQTT keep-alive.' }),
+  username: setting.string({ flag: 'username', defaultText: 'none', help: 'MQTT user name.' }),
+  password: setting.string({ flag: 'password', defaultText: 'none', help: 'MQTT password.' }),
+  connectTimeoutMs: setting.number({
+    flag: 'connect-timeout', default: D.connectTimeoutMs, above: 0, unit: 'ms', help: 'Per-connection connect + CONNACK timeout.',
+  }),
+  drainTimeoutMs: setting.number({
+    flag: 'drain-timeout', default: D.drainTimeoutMs, min: 0, unit: 'ms', help: 'Wait for outstanding acks after sending stops.',
+  }),
+});
 
-function num(name: string, raw: string | undefined): number | undefined {
-  if (raw === undefined) return undefined;
-  const value = Number(raw);
-  if (!Number.isFinite(value)) throw new Error(`--${name} must be a number, got "${raw}"`);
-  return value;
+export function loadgenHelp(): string {
+  return renderHelp(LOADGEN_SETTINGS, {
+    title: 'loadgen: MQTT publishers for the benchmarks',
+    usage: 'npx tsx bench/loadgen/cli.ts [options]',
+    footer: ['Prints a one-line summary, then the full result as one JSON line.'],
+  });
 }
 
-/** Parses argv (without node and script) into runLoad options; undefined means "--help". */
+/** Parses argv (without node and script) into runLoad options, only those given; undefined means "--help". */
 export function parseCliArgs(argv: readonly string[]): LoadOptions | undefined {
-  const str = { type: 'string' } as const;
-  const { values } = parseArgs({
-    args: [...argv],
-    strict: true,
-    options: {
-      host: str, port: str, connections: str, qos: str, duration: str, messages: str, inflight: str,
-      'payload-bytes': str, rate: str, 'client-id-prefix': str, workers: str, 'connect-rate': str,
-      'local-addresses': str, keepalive: str, username: str, password: str, 'connect-timeout': str,
-      'drain-timeout': str, help: { type: 'boolean' },
-    },
-  });
-  if (values.help === true) return undefined;
-  const qos = num('qos', values.qos);
-  if (qos !== undefined && qos !== 0 && qos !== 1) throw new Error('--qos must be 0 or 1');
-  const duration = num('duration', values.duration);
-  const entries: Record<string, unknown> = {
-    host: values.host,
-    port: num('port', values.port),
-    connections: num('connections', values.connections),
-    qos,
-    durationMs: duration === undefined ? undefined : duration * 1000,
-    messagesPerConnection: num('messages', values.messages),
-    inflight: num('inflight', values.inflight),
-    payloadBytes: num('payload-bytes', values['payload-bytes']),
-    ratePerConnection: num('rate', values.rate),
-    clientIdPrefix: values['client-id-prefix'],
-    workers: num('workers', values.workers),
-    connectRatePerSecond: num('connect-rate', values['connect-rate']),
-    localAddresses: values['local-addresses']?.split(',').map((s) => s.trim()).filter((s) => s !== ''),
-    keepaliveSec: num('keepalive', values.keepalive),
-    username: values.username,
-    password: values.password,
-    connectTimeoutMs: num('connect-timeout', values['connect-timeout']),
-    drainTimeoutMs: num('drain-timeout', values['drain-timeout']),
-  };
-  // exactOptionalPropertyTypes-friendly: omit unset options instead of passing undefined.
-  return Object.fromEntries(Object.entries(entries).filter(([, v]) => v !== undefined)) as LoadOptions;
+  const parsed = parseSettings(LOADGEN_SETTINGS, argv, {});
+  if (parsed.kind === 'help') return undefined;
+  const { values, sources } = parsed;
+  const entries: Record<string, unknown> = {};
+  for (const key of Object.keys(LOADGEN_SETTINGS) as (keyof typeof LOADGEN_SETTINGS)[]) {
+    if (sources[key] !== undefined) entries[key === 'durationS' ? 'durationMs' : key] = key === 'durationS' ? values.durationS * 1000 : values[key];
+  }
+  // exactOptionalPropertyTypes-friendly: only the options given.
+  return entries as LoadOptions;
 }
 
 /** One human-readable line; every benchmark line carries the generator's own CPU. */
@@ -93,7 +76,7 @@ export function formatSummary(options: LoadOptions, r: LoadResult): string {
 async function main(): Promise<void> {
   const options = parseCliArgs(process.argv.slice(2));
   if (options === undefined) {
-    process.stdout.write(HELP);
+    process.stdout.write(loadgenHelp() + '\n');
     return;
   }
   const result = await runLoad(options);

@@ -10,7 +10,7 @@ import { createServer } from 'node:net';
 import type { Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { pathToFileURL } from 'node:url';
-import { parseArgs } from 'node:util';
+import { defineSettings, parseSettings, renderHelp, setting } from '../../common/settings/index.js';
 import { Aedes } from 'aedes';
 
 /** Options for {@link startRawAedes}. */
@@ -62,21 +62,19 @@ export async function startRawAedes(options: RawAedesOptions = {}): Promise<RawA
   };
 }
 
+const RAW_AEDES_SETTINGS = defineSettings({
+  port: setting.integer({ flag: 'port', default: 1883, min: 0, max: 65_535, help: 'Port (0 = a free port).' }),
+  host: setting.host({ flag: 'host', default: '127.0.0.1', help: 'Bind address.' }),
+});
+
 async function cli(): Promise<void> {
-  const { values } = parseArgs({
-    options: {
-      port: { type: 'string', default: '1883' },
-      host: { type: 'string', default: '127.0.0.1' },
-      help: { type: 'boolean', default: false },
-    },
-  });
-  if (values.help) {
-    process.stdout.write('Usage: raw-aedes.ts [--port 1883 (0 = free port)] [--host 127.0.0.1]\n');
+  const parsed = parseSettings(RAW_AEDES_SETTINGS, process.argv.slice(2), {});
+  if (parsed.kind === 'help') {
+    process.stdout.write(renderHelp(RAW_AEDES_SETTINGS, { title: 'raw-aedes: bare aedes on a TCP port, the baseline broker', usage: 'raw-aedes.ts [options]' }) + '\n');
     return;
   }
-  const port = Number(values.port);
-  if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new Error(`invalid --port ${values.port}`);
-  const broker = await startRawAedes({ port, host: values.host });
+  const { port, host } = parsed.values;
+  const broker = await startRawAedes({ port, host });
   process.stdout.write(`${JSON.stringify({ event: 'listening', host: broker.host, port: broker.port, pid: process.pid })}\n`);
   const stop = (): void => {
     void broker.close().then(() => process.exit(0));

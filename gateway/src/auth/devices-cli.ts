@@ -1,119 +1,52 @@
 import { mkdirSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { isValidDeviceId } from '../ingest/topic.js';
 import { provisionDevices } from './provision.js';
 import { readRegistryFile, withRegistryLock, writeRegistryFile, RegistryFileError, type DeviceRecord } from './registry-file.js';
 import { generateSecret, hashSecret } from './secret-hash.js';
+import { devicesOptionsHelp, parseDevicesCli, UsageError, type Parsed } from './devices-settings.js';
 
-export const DEVICES_HELP = `tidegate devices: manage the device registry (ids and scrypt-hashed secrets)
-
-Usage: npm run devices -- <command> [options]
-
-Commands:
-  add <id> [--meta name=value]... [--replace]
-                     Registers a device and prints its new secret as the last line of stdout (shown once:
-                     only a hash is stored). Refuses an existing id unless --replace (which also re-enables a
-                     revoked device).
-  rotate <id>        Gives the device a new secret (printed as the last line); the old one stops working and
-                     sessions that used it are closed.
-  revoke <id>        Revokes the device: its secret is deleted, its sessions are closed, and a client certificate
-                     naming it is refused.
-  list [--json]      Lists devices, status and metadata (never secrets or hashes).
-  provision <id>... | - [--replace | --keep-valid] [--secrets-out <file>] [--meta name=value]...
-                     Registers many devices in one registry write (ids as arguments, or one per line on stdin
-                     with "-"; blank lines are skipped). Refuses the whole batch if any id exists, unless
-                     --replace (which re-keys and re-enables those). With --secrets-out, writes the secrets as
-                     JSON {"<id>": "<secret>"} to <file> (mode 0600, replaced atomically; the simulator's
-                     --secrets-file); otherwise prints one "<id> <secret>" line per device on stdout.
-                     --keep-valid (with --secrets-out): devices whose secret in the existing file still works keep
-                     it (no re-key, no disconnect); the others are added or re-keyed. Safe to run again.
-
-Options:
-  --devices-file <path>  Registry file [env TIDEGATE_DEVICES_FILE] (default: <data-dir>/devices.json)
-  --data-dir <path>      [env TIDEGATE_DATA_DIR] (default: ./data)
-  --secrets-out <file>   provision: where to write the new secrets
-  -h, --help             Show this help.
-
-Devices connect with client id = username = device id and password = secret. A running gateway picks up
-changes without a restart.`;
+/** `--help`: the commands, then every option from the declarations (`devices-settings.ts`). */
+export function devicesHelp(): string {
+  return [
+    'tidegate devices: manage the device registry (ids and scrypt-hashed secrets)',
+    '',
+    'Usage: npm run devices -- <command> [options]',
+    '',
+    'Commands:',
+    '  add <id> [--meta name=value]... [--replace]',
+    '                     Registers a device and prints its new secret as the last line of stdout (shown once:',
+    '                     only a hash is stored). Refuses an existing id unless --replace (which also re-enables a',
+    '                     revoked device).',
+    '  rotate <id>        Gives the device a new secret (printed as the last line); the old one stops working and',
+    '                     sessions that used it are closed.',
+    '  revoke <id>        Revokes the device: its secret is deleted, its sessions are closed, and a client certificate',
+    '                     naming it is refused.',
+    '  list [--json]      Lists devices, status and metadata (never secrets or hashes).',
+    '  provision <id>... | - [--replace | --keep-valid] [--secrets-out <file>] [--meta name=value]...',
+    '                     Registers many devices in one registry write (ids as arguments, or one per line on stdin',
+    '                     with "-"; blank lines are skipped). Refuses the whole batch if any id exists, unless',
+    '                     --replace (which re-keys and re-enables those). With --secrets-out, writes the secrets as',
+    '                     JSON {"<id>": "<secret>"} to <file> (mode 0600, replaced atomically; the simulator\'s',
+    '                     --secrets-file); otherwise prints one "<id> <secret>" line per device on stdout.',
+    '                     --keep-valid (with --secrets-out): devices whose secret in the existing file still works keep',
+    '                     it (no re-key, no disconnect); the others are added or re-keyed. Safe to run again.',
+    '',
+    'Every option with an environment variable can also be set by it; a flag wins over the environment.',
+    ...devicesOptionsHelp(),
+    '',
+    '  -h, --help   Show this help.',
+    '',
+    'Devices connect with client id = username = device id and password = secret. A running gateway picks up',
+    'changes without a restart.',
+  ].join('\n');
+}
 
 export interface CliIo {
   out(line: string): void;
   err(line: string): void;
   /** All of standard input (for `provision -`); absent: `-` is refused. */
   readStdin?(): Promise<string>;
-}
-
-interface Parsed {
-  command: string | undefined;
-  args: string[];
-  devicesFile: string;
-  meta: Record<string, string>;
-  replace: boolean;
-  keepValid: boolean;
-  json: boolean;
-  help: boolean;
-  secretsOut: string | undefined;
-}
-
-class UsageError extends Error {}
-
-function parse(argv: readonly string[], env: Readonly<Record<string, string | undefined>>): Parsed {
-  let devicesFile = env['TIDEGATE_DEVICES_FILE'] || undefined;
-  let dataDir = env['TIDEGATE_DATA_DIR'] || './data';
-  const positional: string[] = [];
-  const meta: Record<string, string> = {};
-  let replace = false;
-  let keepValid = false;
-  let json = false;
-  let help = false;
-  let secretsOut: string | undefined;
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i] as string;
-    const value = (): string => {
-      const eq = arg.indexOf('=');
-      if (arg.startsWith('--') && eq !== -1) return arg.slice(eq + 1);
-      const v = argv[++i];
-      if (v === undefined) throw new UsageError(`${arg} needs a value`);
-      return v;
-    };
-    const name = arg.startsWith('--') ? arg.split('=', 1)[0] : arg;
-    switch (name) {
-      case '-h':
-      case '--help':
-        help = true;
-        break;
-      case '--devices-file':
-        devicesFile = value();
-        break;
-      case '--data-dir':
-        dataDir = value();
-        break;
-      case '--meta': {
-        const kv = value();
-        const eq = kv.indexOf('=');
-        if (eq <= 0) throw new UsageError(`--meta ${kv}: expected name=value`);
-        meta[kv.slice(0, eq)] = kv.slice(eq + 1);
-        break;
-      }
-      case '--replace':
-        replace = true;
-        break;
-      case '--keep-valid':
-        keepValid = true;
-        break;
-      case '--json':
-        json = true;
-        break;
-      case '--secrets-out':
-        secretsOut = value();
-        break;
-      default:
-        if (arg.startsWith('-') && arg !== '-') throw new UsageError(`unknown option ${arg} (see --help)`);
-        positional.push(arg);
-    }
-  }
-  return { command: positional[0], args: positional.slice(1), devicesFile: devicesFile ?? join(dataDir, 'devices.json'), meta, replace, keepValid, json, help, secretsOut };
 }
 
 function deviceArg(p: Parsed): string {
@@ -151,9 +84,9 @@ async function provisionIds(p: Parsed, io: CliIo): Promise<string[]> {
 export async function runDevicesCli(argv: readonly string[], env: Readonly<Record<string, string | undefined>>, io: CliIo): Promise<number> {
   let p: Parsed;
   try {
-    p = parse(argv, env);
+    p = parseDevicesCli(argv, env);
     if (p.help || p.command === undefined) {
-      io.out(DEVICES_HELP);
+      io.out(devicesHelp());
       return p.help ? 0 : 2;
     }
     const path = p.devicesFile;
