@@ -1,28 +1,17 @@
 /** The gateway's Kinesis, Firehose, local-mode and delivery-runner settings. */
 import { section, setting } from '../../../../common/settings/index.js';
+import { sharedSetting } from '../../../../common/settings/shared.js';
 import { MIB, PORT } from './general.js';
 
 export const KINESIS_SETTINGS = section('Kinesis (--sink kinesis)', {
-  stream: setting.string({
-    flag: 'stream', env: 'TIDEGATE_STREAM', default: 'telemetry', placeholder: 'name|ARN',
-    pattern: /^([a-zA-Z0-9_.-]{1,128}|arn:aws[a-z-]*:kinesis:[a-z0-9-]+:\d{12}:stream\/[a-zA-Z0-9_.-]{1,128})$/,
-    hint: 'a stream name (1-128 characters of [a-zA-Z0-9_.-]) or a stream ARN',
-    help: 'Kinesis stream, by name or ARN.',
-  }),
+  stream: sharedSetting.stream('Kinesis stream, by name or ARN.'),
   shards: setting.integer({
     flag: 'shards', env: 'TIDEGATE_SHARDS', default: 4, min: 1, max: 500, help: 'Shard count used when local mode creates the stream.',
   }),
-  kinesisEndpoint: setting.url({
-    flag: 'kinesis-endpoint', env: ['AWS_ENDPOINT_URL_KINESIS', 'AWS_ENDPOINT_URL'],
-    help:
-      'Kinesis API endpoint. In local mode this replaces the embedded server. The SDK variables ' +
-      'AWS_ENDPOINT_URL_KINESIS and AWS_ENDPOINT_URL are honoured.',
-  }),
-  region: setting.string({
-    flag: 'region', env: ['AWS_REGION', 'AWS_DEFAULT_REGION'], placeholder: 'region',
-    pattern: /^[a-z0-9-]{2,32}$/, hint: 'an AWS region such as eu-west-1',
-    help: 'AWS region; unset means the SDK default chain (local mode falls back to us-east-1).',
-  }),
+  kinesisEndpoint: sharedSetting.kinesisEndpoint(
+    'Kinesis API endpoint. In local mode this replaces the embedded server. The SDK variables AWS_ENDPOINT_URL_KINESIS and AWS_ENDPOINT_URL are honoured.',
+  ),
+  region: sharedSetting.region('AWS region; unset means the SDK default chain (local mode falls back to us-east-1).'),
 });
 
 export const FIREHOSE_SETTINGS = section('Firehose Direct PUT (--sink firehose)', {
@@ -79,25 +68,9 @@ export const DELIVERY_SETTINGS = section('Delivery runner (Firehose semantics â†
       'cloud mode (AWS runs Firehose there); on in cloud mode delivers to real S3 yourself. With --sink firehose ' +
       'in local mode it serves the Direct PUT delivery stream and is always on.',
   }),
-  bucket: setting.string({
-    flag: 'bucket', env: 'TIDEGATE_BUCKET', default: 'telemetry-archive', placeholder: 'name',
-    pattern: /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, hint: 'an S3 bucket name',
-    help: 'Bucket the delivery runner writes to (created in the embedded S3).',
-  }),
-  s3Endpoint: setting.url({
-    flag: 's3-endpoint', env: 'AWS_ENDPOINT_URL_S3',
-    help: 'S3 endpoint for the delivery runner; in local mode this replaces the embedded S3 server.',
-  }),
-  catalog: setting.string({
-    flag: 'catalog', env: 'TIDEGATE_CATALOG', placeholder: 'path', defaultText: 'the bundled transforms/catalog.json',
-    help: 'Device catalog for the transform (types, sites, thresholds); the bundled transforms/catalog.json when unset.',
-  }),
-  deliveryBufferIntervalS: setting.integer({
-    flag: 'delivery-buffer-interval-s', env: 'TIDEGATE_DELIVERY_BUFFER_INTERVAL_S', default: 10, min: 0, max: 900, unit: 's',
-    help: "S3 buffering interval hint (Firehose's IntervalInSeconds; AWS defaults to 300).",
-  }),
-  deliveryBufferSizeMb: setting.integer({
-    flag: 'delivery-buffer-size-mb', env: 'TIDEGATE_DELIVERY_BUFFER_SIZE_MB', default: 5, min: 1, max: 128, unit: 'MiB',
-    help: "S3 buffering size hint (Firehose's SizeInMBs).",
-  }),
+  bucket: sharedSetting.bucket('Bucket the delivery runner writes to (created in the embedded S3).'),
+  s3Endpoint: sharedSetting.s3Endpoint('S3 endpoint for the delivery runner; in local mode this replaces the embedded S3 server.'),
+  catalog: sharedSetting.catalog('Device catalog for the transform (types, sites, thresholds); the bundled transforms/catalog.json when unset.'),
+  deliveryBufferIntervalS: sharedSetting.deliveryBufferIntervalS("S3 buffering interval hint (Firehose's IntervalInSeconds; AWS defaults to 300)."),
+  deliveryBufferSizeMb: sharedSetting.deliveryBufferSizeMb("S3 buffering size hint (Firehose's SizeInMBs)."),
 });

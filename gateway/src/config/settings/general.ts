@@ -1,5 +1,6 @@
 /** The gateway's general, MQTT listener and HTTP server settings. */
 import { section, setting } from '../../../../common/settings/index.js';
+import { sharedSetting } from '../../../../common/settings/shared.js';
 
 export const MIB = 1024 * 1024;
 export const PORT = { min: 0, max: 65535 } as const;
@@ -11,13 +12,8 @@ export const GENERAL_SETTINGS = section('General', {
       'local: embedded Kinesis API server (unless an endpoint is given), stream created if missing, anonymous ' +
       'devices on loopback (`npm start` runs --mode local). cloud: real Kinesis via the AWS SDK default credential chain and region.',
   }),
-  dataDir: setting.string({
-    flag: 'data-dir', env: 'TIDEGATE_DATA_DIR', default: './data', placeholder: 'path',
-    help: 'Directory for the embedded Kinesis store and the dead-letter file.',
-  }),
-  logLevel: setting.oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
-    flag: 'log-level', env: 'TIDEGATE_LOG_LEVEL', default: 'info', help: 'pino log level.',
-  }),
+  dataDir: sharedSetting.dataDir('Directory for the embedded Kinesis store and the dead-letter file.'),
+  logLevel: sharedSetting.logLevel('pino log level.'),
   logFormat: setting.oneOf(['auto', 'json', 'pretty'], {
     flag: 'log-format', env: 'TIDEGATE_LOG_FORMAT', default: 'auto',
     help: 'json: one JSON object per line. pretty: readable lines for a terminal. auto: pretty when stdout is a terminal, json otherwise.',
@@ -36,10 +32,7 @@ export const GENERAL_SETTINGS = section('General', {
     flag: 'spool-segment-bytes', env: 'TIDEGATE_SPOOL_SEGMENT_BYTES', default: 64 * MIB, min: 64 * 1024, max: 1024 * MIB, unit: 'bytes',
     help: 'Spool segment size; a segment is deleted once Kinesis accepted everything in it.',
   }),
-  shutdownTimeoutMs: setting.integer({
-    flag: 'shutdown-timeout-ms', env: 'TIDEGATE_SHUTDOWN_TIMEOUT_MS', default: 30_000, min: 0, max: 600_000, unit: 'ms',
-    help: 'How long SIGINT/SIGTERM waits for buffered readings to reach Kinesis before giving up (exit 1).',
-  }),
+  shutdownTimeoutMs: sharedSetting.shutdownTimeoutMs('How long SIGINT/SIGTERM waits for buffered readings to reach Kinesis before giving up (exit 1).'),
   sink: setting.oneOf(['kinesis', 'firehose'], {
     flag: 'sink', env: 'TIDEGATE_SINK', default: 'kinesis',
     help:
@@ -64,11 +57,8 @@ export const MQTT_SETTINGS = section('MQTT listener', {
 });
 
 export const HTTP_SETTINGS = section('HTTP server', {
-  httpHost: setting.host({
-    flag: 'http-host', env: 'TIDEGATE_HTTP_HOST', default: '127.0.0.1',
-    help: 'Address of the HTTP server (/metrics, /healthz, /readyz).',
-  }),
-  httpPort: setting.integer({ flag: 'http-port', env: 'TIDEGATE_HTTP_PORT', default: 8080, ...PORT, help: 'HTTP port (0 picks a free port).' }),
+  httpHost: sharedSetting.httpHost('Address of the HTTP server (/metrics, /healthz, /readyz).'),
+  httpPort: sharedSetting.httpPort('HTTP port (0 picks a free port).'),
   httpMaxBodyBytes: setting.integer({
     flag: 'http-max-body-bytes', env: 'TIDEGATE_HTTP_MAX_BODY_BYTES', default: MIB, min: 1024, max: 64 * MIB, unit: 'bytes',
     help: 'Largest HTTP ingest request body; larger ones get 413 (before the body is read when Content-Length says so).',
