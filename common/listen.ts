@@ -11,3 +11,11 @@ export function listenOn(server: Server, port: number, host: string, toError: (e
     server.listen(port, host, () => resolve((server.address() as AddressInfo).port));
   });
 }
+
+/** Stops accepting, closes every open connection (keep-alive ones included) and resolves once the server closed. */
+export function closeServer(server: Server): Promise<void> {
+  return new Promise<void>((resolve) => {
+    server.close(() => resolve());
+    server.closeAllConnections();
+  });
+}

@@ -1,35 +1,14 @@
 import { join } from 'node:path';
-import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import type { S3Client } from '@aws-sdk/client-s3';
-import type { Registry } from 'prom-client';
 import bundledCatalog from '../transforms/catalog.json' with { type: 'json' };
 import { startDeliveryRunner, type DeliveryRunner, type DeliveryTransform } from '../transforms/delivery/index.js';
 import { createS3Client, LOCAL_S3_CREDENTIALS, startLocalS3, type LocalS3 } from './s3-server.js';
 import { loadCatalogFile } from '../transforms/lambda/catalog/load.js';
 import { parseCatalog } from '../transforms/lambda/catalog/validate.js';
 import { createTransform } from '../transforms/lambda/transform.js';
-import type { Logger } from '../common/logger.js';
+import type { LocalDeliveryOptions, LocalDeliveryTargetOptions } from '../gateway/src/sinks/local-services.js';
 
-export interface LocalDeliveryOptions {
-  /** Kinesis client for the runner's reads (standard SDK retries). */
-  kinesis: KinesisClient;
-  stream: string;
-  dataDir: string;
-  bucket: string;
-  /** An S3 endpoint to use instead of the embedded server (the SDK variable AWS_ENDPOINT_URL_S3). */
-  s3Endpoint: string | undefined;
-  /** Use the AWS SDK's default S3 endpoint and credentials (self-hosted delivery to real S3). */
-  useAwsS3: boolean;
-  s3Host: string;
-  s3Port: number;
-  region: string | undefined;
-  /** Catalog file for the transform; the bundled `transforms/catalog.json` when unset. */
-  catalogPath: string | undefined;
-  bufferIntervalS: number;
-  bufferSizeMB: number;
-  registry: Registry;
-  logger: Logger;
-}
+export type { LocalDeliveryOptions };
 
 export interface LocalDelivery {
   /** The S3 endpoint objects are written to; undefined for AWS's own. */
@@ -47,7 +26,7 @@ export interface DeliveryTarget {
 }
 
 export async function openDeliveryTarget(
-  options: Pick<LocalDeliveryOptions, 'dataDir' | 'bucket' | 's3Endpoint' | 'useAwsS3' | 's3Host' | 's3Port' | 'region'>,
+  options: Pick<LocalDeliveryTargetOptions, 'dataDir' | 'bucket' | 's3Endpoint' | 'useAwsS3' | 's3Host' | 's3Port' | 'region'>,
 ): Promise<DeliveryTarget> {
   let s3Server: LocalS3 | undefined;
   let endpoint = options.s3Endpoint;

@@ -1,21 +1,9 @@
 import { join } from 'node:path';
-import type { Registry } from 'prom-client';
 import { startDirectPutStream, startFirehoseApiServer, type DirectPutStream, type FirehoseApiServer } from '../transforms/delivery/direct-put/index.js';
-import type { Logger } from '../common/logger.js';
-import { loadDeliveryTransform, openDeliveryTarget, type LocalDeliveryOptions } from './delivery.js';
+import type { LocalFirehoseOptions } from '../gateway/src/sinks/local-services.js';
+import { loadDeliveryTransform, openDeliveryTarget } from './delivery.js';
 
-export interface LocalFirehoseOptions
-  extends Pick<
-    LocalDeliveryOptions,
-    'dataDir' | 'bucket' | 's3Endpoint' | 'useAwsS3' | 's3Host' | 's3Port' | 'region' | 'catalogPath' | 'bufferIntervalS' | 'bufferSizeMB'
-  > {
-  /** The Direct PUT delivery stream's name. */
-  deliveryStream: string;
-  host: string;
-  port: number;
-  registry: Registry;
-  logger: Logger;
-}
+export type { LocalFirehoseOptions };
 
 export interface LocalFirehose {
   /** The Firehose API endpoint, e.g. `http://127.0.0.1:4573`. */

@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { bearerTokenMatches, cookieToken, tokenMatches, TOKEN_COOKIE } from '../auth/http-token.js';
 import { GatewayError } from '../../../common/errors.js';
-import { listenOn } from '../../../common/listen.js';
+import { closeServer, listenOn } from '../../../common/listen.js';
 import type { Logger } from '../../../common/logger.js';
 import type { GatewayMetrics } from '../metrics.js';
 import type { DashboardRoutes } from './dashboard-routes.js';
@@ -137,10 +137,6 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
   );
   return {
     port,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
+    close: () => closeServer(server),
   };
 }

@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { Registry } from 'prom-client';
-import { listenOn } from '../../../common/listen.js';
+import { closeServer, listenOn } from '../../../common/listen.js';
 import { DeliveryError } from '../errors.js';
 
 export interface HealthServerOptions {
@@ -51,10 +51,6 @@ export async function startHealthServer(options: HealthServerOptions): Promise<H
   );
   return {
     port,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
+    close: () => closeServer(server),
   };
 }
