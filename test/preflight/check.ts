@@ -30,7 +30,10 @@ export function ricState(projectRoot: string): 'built' | 'unbuilt' | 'absent' {
 }
 
 export interface PreflightInput {
+  /** Tools the tests run. */
   tools: readonly SystemTool[];
+  /** Tools that build aws-lambda-ric: needed only while it is not built. */
+  ricBuildTools: readonly SystemTool[];
   /** The PATH to search. */
   path: string;
   isRoot: boolean;
@@ -65,7 +68,8 @@ function whoNeedsWhat(missing: readonly SystemTool[]): string {
 }
 
 export function decide(input: PreflightInput): Plan {
-  const missing = input.tools.filter((t) => findOnPath(t.command, input.path) === undefined);
+  const needed = input.ric === 'built' ? input.tools : [...input.tools, ...input.ricBuildTools];
+  const missing = needed.filter((t) => findOnPath(t.command, input.path) === undefined);
   if (missing.length === 0 && input.ric === 'built') return { action: 'none' };
   const packages = unique(missing.map((t) => t.aptPackage));
   const steps: Command[] = [];

@@ -10,12 +10,12 @@ import { spawnSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { decide, ricCommand, ricState, type Command, type PreflightInput } from './check.js';
-import { ALL_TOOLS } from './tools.js';
+import { RIC_BUILD_TOOLS, TEST_TOOLS } from './tools.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 function input(): PreflightInput {
-  return { tools: ALL_TOOLS, path: process.env['PATH'] ?? '', isRoot: process.getuid?.() === 0, ric: ricState(ROOT) };
+  return { tools: TEST_TOOLS, ricBuildTools: RIC_BUILD_TOOLS, path: process.env['PATH'] ?? '', isRoot: process.getuid?.() === 0, ric: ricState(ROOT) };
 }
 
 /** Runs one step; on failure returns a one-line reason with the end of its output. */

@@ -29,7 +29,7 @@ export const TEST_TOOLS: readonly SystemTool[] = [
 
 /**
  * What aws-lambda-ric's install scripts use to build its native client (curl and aws-lambda-cpp from the sources it
- * ships, then a node-gyp addon). Without them `npm ci` skips the package (it is an optional dependency, so that
+ * ships, then a node-gyp addon); needed only until it is built. Without them `npm ci` skips the package (it is an optional dependency, so that
  * `npm ci` itself never fails on a machine without a compiler) and the check builds it once they are installed.
  */
 export const RIC_BUILD_TOOLS: readonly SystemTool[] = [

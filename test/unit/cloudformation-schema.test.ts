@@ -11,7 +11,8 @@ import { createSchemaChecker } from '../support/cfn-schema.js';
 import { parseTemplate, readTemplate } from '../support/cfn-yaml.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const checker = createSchemaChecker(loadAwsServiceSpecSync());
+const db = loadAwsServiceSpecSync();
+const checker = createSchemaChecker(db);
 
 /** One mistake per line that CloudFormation would refuse, beside correct uses of intrinsics. */
 const MISTAKES = `
@@ -57,6 +58,17 @@ Outputs:
 describe('CloudFormation template against the CloudFormation resource schemas', () => {
   it('accepts deploy/cloudformation/tidegate.yaml', () => {
     expect(checker.check(readTemplate(join(ROOT, 'deploy/cloudformation/tidegate.yaml')))).toEqual([]);
+  });
+
+  it('allows every LambdaRuntime value the template offers (nodejs24.x the default) as a Lambda Runtime', () => {
+    const template = readTemplate(join(ROOT, 'deploy/cloudformation/tidegate.yaml')) as { Parameters: Record<string, { Default?: string; AllowedValues?: string[] }> };
+    const offered = template.Parameters['LambdaRuntime'];
+    expect(offered?.Default).toBe('nodejs24.x');
+    const runtime = db.lookup('resource', 'cloudFormationType', 'equals', 'AWS::Lambda::Function')[0]?.properties['Runtime']?.type;
+    // The schema types Runtime as a plain string today; if it ever lists the values, ours must be among them.
+    expect(runtime?.type).toBe('string');
+    const listed = runtime?.type === 'string' ? runtime.allowedValues : undefined;
+    if (listed !== undefined) expect(listed).toEqual(expect.arrayContaining(offered?.AllowedValues ?? []));
   });
 
   it('reports misspelt and mistyped properties, missing required ones, unknown types and attributes', () => {

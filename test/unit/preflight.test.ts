@@ -28,7 +28,7 @@ function binDir(commands: readonly string[]): string {
 }
 
 const commandsExcept = (...missing: string[]): string[] => ALL_TOOLS.map((t) => t.command).filter((c) => !missing.includes(c));
-const input = (path: string, over: Partial<PreflightInput> = {}): PreflightInput => ({ tools: ALL_TOOLS, path, isRoot: false, ric: 'built', ...over });
+const input = (path: string, over: Partial<PreflightInput> = {}): PreflightInput => ({ tools: TEST_TOOLS, ricBuildTools: RIC_BUILD_TOOLS, path, isRoot: false, ric: 'built', ...over });
 
 describe('pretest check: the decision', () => {
   it('does nothing when every tool is on PATH and the runtime client is built', () => {
@@ -70,6 +70,12 @@ describe('pretest check: the decision', () => {
     expect(line).toContain('mosquitto_pub (spine, security-auth, security-tls)');
     expect(line).toContain('openssl (security-tls)');
     expect(line).toContain('redis-server (cluster, cluster-outage)');
+  });
+
+  it('asks for the build tools only while the runtime client is not built', () => {
+    const path = binDir(commandsExcept('cmake', 'libtoolize'));
+    expect(decide(input(path))).toEqual({ action: 'none' });
+    expect(decide(input(path, { ric: 'absent' }))).toMatchObject({ action: 'stop', line: expect.stringContaining('missing cmake, libtoolize (lambda-ric)') });
   });
 
   it('as another user, with the runtime client unbuilt: the line ends with the npm step that builds it', () => {
