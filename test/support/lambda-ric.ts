@@ -47,8 +47,9 @@ export function ricEntry(): string {
   const pkg = JSON.parse(readFileSync(pkgPath, 'utf8')) as { bin?: Record<string, string> };
   const bin = pkg.bin?.['aws-lambda-ric'];
   if (bin === undefined) throw new Error(`aws-lambda-ric at ${dir} declares no aws-lambda-ric bin`);
-  if (!existsSync(join(dir, 'dist', 'rapid-client.node'))) {
-    throw new Error(`aws-lambda-ric at ${dir} has no native client (dist/rapid-client.node): its build failed; run npm test, whose pretest check rebuilds it`);
+  // 3.x keeps the native client in dist/, 4.x at the package root.
+  if (!existsSync(join(dir, 'dist', 'rapid-client.node')) && !existsSync(join(dir, 'rapid-client.node'))) {
+    throw new Error(`aws-lambda-ric at ${dir} has no native client (rapid-client.node): its build failed; run npm test, whose pretest check rebuilds it`);
   }
   return join(dir, bin);
 }
