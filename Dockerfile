@@ -12,11 +12,12 @@ ARG NODE_IMAGE=node:24-bookworm-slim
 
 # ── production dependencies only ─────────────────────────────────────────────────────────────────────────────
 # leveldown (the embedded Kinesis store of local mode) ships prebuilt binaries for linux x64/arm64 (glibc), so no
-# compiler is needed here.
+# compiler is needed here. --omit=optional: the one optional dependency is aws-lambda-ric, which only the tests use
+# and which would try (and fail) to compile here. (The build stage below may try too: npm skips it when it fails.)
 FROM ${NODE_IMAGE} AS deps
 WORKDIR /app
 COPY package.json package-lock.json ./
-RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
+RUN npm ci --omit=dev --omit=optional --no-audit --no-fund && npm cache clean --force
 
 # ── compile TypeScript ───────────────────────────────────────────────────────────────────────────────────────
 FROM ${NODE_IMAGE} AS build

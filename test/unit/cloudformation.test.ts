@@ -8,26 +8,13 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { parse, YAMLSeq, type Tags } from 'yaml';
 import catalog from '../../transforms/catalog.json' with { type: 'json' };
 import { parseCatalog } from '../../transforms/lambda/catalog/validate.js';
 import { createTransform } from '../../transforms/lambda/transform.js';
 import { loadEvent } from '../fixtures/firehose/index.js';
+import { parseTemplate } from '../support/cfn-yaml.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const FUNCTIONS = ['Ref', 'Sub', 'GetAtt', 'If', 'Equals', 'Not', 'And', 'Or', 'Select', 'Join', 'Split', 'FindInMap',
-  'GetAZs', 'ImportValue', 'Base64', 'Cidr', 'Condition'];
-
-/** CloudFormation's short forms (`!Ref X`, `!If [...]`) as their JSON forms (`{Ref: X}`, `{'Fn::If': [...]}`). */
-function cfnTags(): Tags {
-  const tags: Tags = [];
-  for (const f of FUNCTIONS) {
-    const key = f === 'Ref' || f === 'Condition' ? f : `Fn::${f}`;
-    tags.push({ tag: `!${f}`, resolve: (value: string) => ({ [key]: value }) });
-    tags.push({ tag: `!${f}`, collection: 'seq', nodeClass: YAMLSeq, resolve: (seq: YAMLSeq) => ({ [key]: seq.toJSON() }) });
-  }
-  return tags;
-}
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 interface Resource {
@@ -43,7 +30,7 @@ interface Template {
   Outputs: Record<string, { Value: Json }>;
 }
 
-const template = parse(readFileSync(join(ROOT, 'deploy/cloudformation/tidegate.yaml'), 'utf8'), { customTags: cfnTags() }) as Template;
+const template = parseTemplate(readFileSync(join(ROOT, 'deploy/cloudformation/tidegate.yaml'), 'utf8')) as Template;
 const resources = template.Resources;
 
 function walk(node: Json | undefined, visit: (key: string, value: Json) => void): void {
