@@ -1,4 +1,7 @@
-/** Amazon Data Firehose Direct PUT limits (shared/reference §4.7; API_PutRecordBatch, the Firehose quota page). */
+/**
+ * Amazon Data Firehose Direct PUT limits. Sources: Firehose API Reference, PutRecordBatch; Firehose Developer Guide,
+ * "Amazon Data Firehose Quota" (see README.md §7 in this folder).
+ */
 
 /** PutRecordBatch: 1-500 records per call. */
 export const PUT_RECORD_BATCH_MAX_RECORDS = 500;

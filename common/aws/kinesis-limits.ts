@@ -1,4 +1,7 @@
-/** Kinesis Data Streams limits. Source: API_PutRecords and the streams quota page (see shared/reference §1.1). */
+/**
+ * Kinesis Data Streams limits. Sources: Kinesis API Reference, PutRecords and PutRecordsRequestEntry; Kinesis
+ * Developer Guide, "Quotas and limits" (see README.md §1 in this folder).
+ */
 
 /** PutRecords: 1-500 records per call. */
 export const PUT_RECORDS_MAX_RECORDS = 500;

@@ -91,7 +91,7 @@ describe('delivery runner end to end: MQTT → gateway (KPL) → Kinesis → run
       for (const o of objects) {
         const m = OBJECT_KEY.exec(o.key);
         expect(m, o.key).not.toBeNull();
-        // The prefix hour and the name's time both come from the oldest record's arrival (§4.4).
+        // The prefix hour and the name's time both come from the oldest record's arrival (as on Firehose).
         expect(m?.slice(1, 5)).toEqual(m?.slice(5, 9));
         expect(m?.[9]).toBe(compression === 'GZIP' ? '.gz' : undefined);
         const text = await body(o.key);

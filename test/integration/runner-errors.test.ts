@@ -24,7 +24,7 @@ interface ErrorLine {
 const reading = (deviceId: string, seq: number): Buffer =>
   Buffer.from(JSON.stringify({ deviceId, epoch: 1, seq, receivedAt: Date.now(), reading: { temperature: 20, humidity: 50, battery: 3.7 } }));
 
-describe('delivery runner error output (reference §3.3, §3.4)', () => {
+describe('delivery runner error output (Firehose status model and error records)', () => {
   let stack: RunnerStack | undefined;
   let runner: DeliveryRunner | undefined;
   afterEach(async () => {

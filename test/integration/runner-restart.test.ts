@@ -168,7 +168,7 @@ describe('delivery runner restarts (at-least-once checkpoints)', () => {
   });
 });
 
-describe("startingPosition 'LATEST' (AWS: LATEST as of the delivery stream's creation, §4.1)", () => {
+describe("startingPosition 'LATEST' (AWS: LATEST as of the delivery stream's creation)", () => {
   let stack: RunnerStack | undefined;
   let kinesis: KinesisClient | undefined;
   let s3: TestS3 | undefined;

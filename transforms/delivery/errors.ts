@@ -8,7 +8,7 @@
 export const DELIVERY_ERROR_CODES = {
   /** An option is missing, malformed or out of range. The runner does not start. */
   TG_ERR_DELIVERY_CONFIG: { retriable: false },
-  /** `prefix` or `errorOutputPrefix` breaks a Firehose prefix rule (reference §4.4). The runner does not start. */
+  /** `prefix` or `errorOutputPrefix` breaks a Firehose prefix rule (common/aws/README.md §6.3). The runner does not start. */
   TG_ERR_DELIVERY_PREFIX: { retriable: false },
   /** The checkpoint file cannot be read, parsed or written. */
   TG_ERR_DELIVERY_CHECKPOINT: { retriable: false },
