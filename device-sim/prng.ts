@@ -27,7 +27,7 @@ export interface Rng {
 const TWO_POW_32 = 4294967296;
 
 /** 32-bit FNV-1a over the UTF-16 code units of `text`, then an avalanche step so close strings diverge. */
-export function hashString(text: string, salt = 0): number {
+function hashString(text: string, salt = 0): number {
   let h = (0x811c9dc5 ^ salt) >>> 0;
   for (let i = 0; i < text.length; i++) {
     h ^= text.charCodeAt(i);

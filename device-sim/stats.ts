@@ -51,7 +51,7 @@ export function createCounters(): Counters {
   };
 }
 
-export function addCounters(into: Counters, from: Readonly<Counters>): void {
+function addCounters(into: Counters, from: Readonly<Counters>): void {
   for (const key of Object.keys(into) as (keyof Counters)[]) into[key] += from[key];
 }
 

@@ -3,8 +3,9 @@
  * `dir`), path-style, with the destination buckets created at start. The runner talks to it with the AWS SDK
  * exactly as it would to S3 (see {@link createS3Client}).
  *
- * s3rver facts (reference §6): credentials must be S3RVER/S3RVER, multipart upload is not implemented (the runner
- * uses single PutObject calls), and `aws-chunked` bodies are not decoded (the client sets WHEN_REQUIRED checksums).
+ * s3rver facts (common/aws/README.md §8): credentials must be S3RVER/S3RVER, multipart upload is not implemented
+ * (the runner uses single PutObject calls), and `aws-chunked` bodies are not decoded (the client sets WHEN_REQUIRED
+ * checksums).
  */
 import { mkdirSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
@@ -18,7 +19,7 @@ export type { S3ClientOptions } from '../transforms/delivery/s3-writer/client.js
 export interface LocalS3Options {
   /** Bind address. Default 127.0.0.1. */
   host?: string;
-  /** Port; 0 picks a free one. Default 4569 (4568, s3rver's own default, collides with kinesis-local, §6). */
+  /** Port; 0 picks a free one. Default 4569 (4568, s3rver's own default, collides with kinesis-local's HTTP port). */
   port?: number;
   /** Directory of the object store (e.g. `./data/s3`); created if missing. Objects survive restarts. */
   dir: string;

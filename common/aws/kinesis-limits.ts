@@ -1,4 +1,7 @@
-/** Kinesis Data Streams limits. Source: API_PutRecords and the streams quota page (see shared/reference §1.1). */
+/**
+ * Kinesis Data Streams limits. Sources: Kinesis API Reference, PutRecords and PutRecordsRequestEntry; Kinesis
+ * Developer Guide, "Quotas and limits" (see README.md §1 in this folder).
+ */
 
 /** PutRecords: 1-500 records per call. */
 export const PUT_RECORDS_MAX_RECORDS = 500;
@@ -6,12 +9,9 @@ export const PUT_RECORDS_MAX_RECORDS = 500;
  * PutRecords: whole request including partition keys. The current API allows 10 MiB; before the large-record
  * launch it was 5 MiB, which every endpoint accepts, so 5 MiB is the default cap.
  */
-export const PUT_RECORDS_MAX_REQUEST_BYTES = 10 * 1024 * 1024;
 export const PUT_RECORDS_DEFAULT_REQUEST_BYTES = 5 * 1024 * 1024;
 /** A record's data blob plus partition key: 1 MiB by default per stream (raisable to 10 MiB per stream). */
 export const DEFAULT_MAX_RECORD_BYTES = 1024 * 1024;
-/** PartitionKey: 1-256 Unicode characters. */
-export const PARTITION_KEY_MAX_CHARS = 256;
 /** Per-shard write limits, provisioned and on-demand alike: 1,000 records/s and 1 MiB/s. */
 export const SHARD_MAX_RECORDS_PER_SECOND = 1000;
 export const SHARD_MAX_BYTES_PER_SECOND = 1024 * 1024;

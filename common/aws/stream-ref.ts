@@ -4,7 +4,7 @@
  */
 const ARN = /^arn:aws[a-z-]*:kinesis:[a-z0-9-]+:\d{12}:stream\/([a-zA-Z0-9_.-]{1,128})$/;
 
-export function isStreamArn(stream: string): boolean {
+function isStreamArn(stream: string): boolean {
   return ARN.test(stream);
 }
 

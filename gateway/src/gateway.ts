@@ -3,7 +3,7 @@ import { createSecurity, type Security } from './auth/security.js';
 import { connectCluster, type ClusterBackend } from './broker/cluster.js';
 import { createCommandsRoute } from './http/commands-route.js';
 import type { GatewayConfig } from './config/load.js';
-import { GatewayError, isTidegateError } from '../../common/errors.js';
+import { isTidegateError } from '../../common/errors.js';
 import { startHttpServer, type HttpServer, type ReadinessCheck } from './http/server.js';
 import type { DeviceAuthenticator } from './http/auth.js';
 import { createDashboardRoutes } from './http/dashboard-routes.js';

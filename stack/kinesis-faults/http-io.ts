@@ -37,7 +37,7 @@ export function actionFromTarget(req: IncomingMessage): string | undefined {
 }
 
 /** True once the response can no longer be written (socket destroyed by a fault, or client gone). */
-export function isGone(res: ServerResponse): boolean {
+function isGone(res: ServerResponse): boolean {
   return res.destroyed || res.writableEnded || res.socket === null || res.socket.destroyed;
 }
 

@@ -171,10 +171,27 @@ describe('two gateways sharing sessions and routing through Redis', () => {
   });
 
   it('closes the older connection when a device id connects to the other gateway', async () => {
-    const old = await device(a, 'dev-twice');
+    const id = 'dev-twice';
+    const baseline = await connections(a);
+    const old = await device(a, id);
+    await waitFor(async () => ((await connections(a)) === baseline + 1 ? true : undefined), 10_000);
+    // Nothing closes it but the takeover: it is still open once settled on A, with no other connection of its id.
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(old.connected).toBe(true);
+
     const closed = waitForClose(old, 10_000);
-    await device(b, 'dev-twice');
+    const newer = await device(b, id);
     await closed;
+    expect(old.connected).toBe(false);
+    // Gateway A let go of it (its connection gauge is back where it was), while the newer connection stays open on B
+    // and holds the device's routing: a command sent through A reaches it there.
+    await waitFor(async () => ((await connections(a)) === baseline ? true : undefined), 10_000);
+    const got = inbox(newer);
+    await newer.subscribeAsync(`devices/${id}/commands/#`, { qos: 1 });
+    expect((await postCommand(a, `/v1/devices/${id}/commands/ping`, 'after-takeover')).status).toBe(202);
+    await waitFor(async () => (got.length >= 1 ? true : undefined), 10_000);
+    expect(got).toEqual([{ topic: `devices/${id}/commands/ping`, payload: 'after-takeover' }]);
+    expect(newer.connected).toBe(true);
   });
 
   it('reserves a distinct epoch for each gateway run, even for the same start millisecond', async () => {

@@ -1,9 +1,7 @@
 /**
- * The Kinesis test endpoint, exercised with the real @aws-sdk/client-kinesis: stub mode, proxy mode in front of an
- * in-process kinesalite, and throttling with an injected clock.
+ * The Kinesis test endpoint, exercised with the real @aws-sdk/client-kinesis: stub mode, and throttling with an
+ * injected clock. Proxy mode in front of kinesalite: kinesis-endpoint-proxy.test.ts.
  */
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { describe, it, expect } from 'vitest';
 import {
   CreateStreamCommand,
@@ -11,103 +9,14 @@ import {
   DescribeStreamSummaryCommand,
   GetRecordsCommand,
   GetShardIteratorCommand,
-  KinesisClient,
   ListShardsCommand,
   ListStreamsCommand,
   PutRecordCommand,
   PutRecordsCommand,
 } from '@aws-sdk/client-kinesis';
 import type { PutRecordsRequestEntry, _Record } from '@aws-sdk/client-kinesis';
-import { NodeHttpHandler } from '@smithy/node-http-handler';
-import kinesalite from 'kinesalite';
-import { hashKeyForPartitionKey, startKinesisEndpoint, streamArn } from '../../stack/kinesis-faults/index.js';
-import type { KinesisEndpoint, KinesisEndpointOptions } from '../../stack/kinesis-faults/index.js';
-
-const TWO_128 = 1n << 128n;
-
-function kinesisClient(endpoint: string, maxAttempts = 3): KinesisClient {
-  return new KinesisClient({
-    endpoint,
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
-    maxAttempts,
-    // The SDK's default HTTP/2 handler fails against plain HTTP/1.1 servers.
-    requestHandler: new NodeHttpHandler({ httpAgent: new http.Agent({ keepAlive: true }) }),
-  });
-}
-
-/** Runs `fn` with an endpoint and a client, closing both afterwards. */
-async function withEndpoint(
-  options: KinesisEndpointOptions,
-  fn: (ep: KinesisEndpoint, client: KinesisClient) => Promise<void>,
-): Promise<void> {
-  const ep = await startKinesisEndpoint(options);
-  const client = kinesisClient(ep.endpoint);
-  try {
-    await fn(ep, client);
-  } finally {
-    client.destroy();
-    await ep.close();
-  }
-}
-
-/** Starts kinesalite on a free port; `stop` closes it with every socket. */
-async function startKinesalite(): Promise<{ endpoint: string; stop: () => Promise<void> }> {
-  const server = kinesalite({ createStreamMs: 0 });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    endpoint: `http://127.0.0.1:${port}`,
-    stop: () =>
-      new Promise<void>((resolve, reject) => {
-        server.close((err) => (err ? reject(err) : resolve()));
-        server.closeAllConnections();
-      }),
-  };
-}
-
-function entries(n: number, prefix: string, pk: (i: number) => string = (i) => `${prefix}-pk-${i}`): PutRecordsRequestEntry[] {
-  return Array.from({ length: n }, (_, i) => ({ PartitionKey: pk(i), Data: Buffer.from(`${prefix}-${i}`) }));
-}
-
-/** Every record of every shard, read back with TRIM_HORIZON iterators, as `{ shardId, pk, data, seq }`. */
-async function readAll(
-  client: KinesisClient,
-  streamName: string,
-): Promise<Array<{ shardId: string; pk: string; data: string; seq: string }>> {
-  const shards = (await client.send(new ListShardsCommand({ StreamName: streamName }))).Shards ?? [];
-  const out: Array<{ shardId: string; pk: string; data: string; seq: string }> = [];
-  for (const shard of shards) {
-    const shardId = shard.ShardId ?? '';
-    let iterator = (
-      await client.send(
-        new GetShardIteratorCommand({ StreamName: streamName, ShardId: shardId, ShardIteratorType: 'TRIM_HORIZON' }),
-      )
-    ).ShardIterator;
-    for (;;) {
-      const page = await client.send(new GetRecordsCommand({ ShardIterator: iterator }));
-      const records: _Record[] = page.Records ?? [];
-      for (const r of records) {
-        out.push({
-          shardId,
-          pk: r.PartitionKey ?? '',
-          data: Buffer.from(r.Data ?? new Uint8Array()).toString(),
-          seq: r.SequenceNumber ?? '',
-        });
-      }
-      iterator = page.NextShardIterator;
-      if (records.length === 0 || iterator === undefined) break;
-    }
-  }
-  return out;
-}
-
-/** The shard a key routes to among `n` evenly split shards, computed independently of the endpoint's router. */
-function expectedShard(pk: string, n: number): string {
-  const step = TWO_128 / BigInt(n);
-  const index = Math.min(n - 1, Number(hashKeyForPartitionKey(pk) / step));
-  return `shardId-${String(index).padStart(12, '0')}`;
-}
+import { hashKeyForPartitionKey, streamArn } from '../../stack/kinesis-faults/index.js';
+import { entries, expectedShard, kinesisClient, readAll, TWO_128, withEndpoint } from '../support/kinesis-endpoint.js';
 
 describe('kinesis endpoint, stub mode', () => {
   it('creates, describes, lists (paginated), puts and reads records back', async () => {
@@ -291,154 +200,6 @@ describe('kinesis endpoint, stub mode', () => {
       started = performance.now();
       await client.send(new DescribeStreamSummaryCommand({ StreamName: 'slow' }));
       expect(performance.now() - started).toBeLessThan(35);
-    });
-  });
-});
-
-describe('kinesis endpoint, proxy mode in front of kinesalite', () => {
-  /** kinesalite + proxy with stream `proxied` (2 shards); `direct` talks to kinesalite, `via` to the proxy. */
-  async function withProxy(
-    fn: (ctx: { ep: KinesisEndpoint; direct: KinesisClient; via: (maxAttempts?: number) => KinesisClient }) => Promise<void>,
-  ): Promise<void> {
-    const upstream = await startKinesalite();
-    const clients: KinesisClient[] = [];
-    let ep: KinesisEndpoint | undefined;
-    try {
-      ep = await startKinesisEndpoint({ upstream: upstream.endpoint, streams: [{ name: 'proxied', shardCount: 2 }] });
-      const endpoint = ep.endpoint;
-      const direct = kinesisClient(upstream.endpoint);
-      clients.push(direct);
-      const via = (maxAttempts = 1): KinesisClient => {
-        const c = kinesisClient(endpoint, maxAttempts);
-        clients.push(c);
-        return c;
-      };
-      await fn({ ep, direct, via });
-    } finally {
-      for (const c of clients) c.destroy();
-      await ep?.close();
-      await upstream.stop();
-    }
-  }
-
-  it('forwards other actions unchanged and routes like kinesalite', async () => {
-    await withProxy(async ({ ep, direct, via }) => {
-      const client = via(3);
-      expect(ep.mode).toBe('proxy');
-      const listed = await client.send(new ListShardsCommand({ StreamName: 'proxied' }));
-      expect(listed.Shards?.map((s) => s.ShardId)).toEqual(['shardId-000000000000', 'shardId-000000000001']);
-      await expect(client.send(new DescribeStreamCommand({ StreamName: 'nope' }))).rejects.toMatchObject({
-        name: 'ResourceNotFoundException',
-      });
-      await expect(
-        client.send(new PutRecordsCommand({ StreamName: 'nope', Records: entries(1, 'x') })),
-      ).rejects.toMatchObject({ name: 'ResourceNotFoundException' });
-      const put = await client.send(
-        new PutRecordsCommand({ StreamName: 'proxied', Records: [{ PartitionKey: 'device-42', Data: Buffer.from('v') }] }),
-      );
-      expect(put.Records?.[0]?.ShardId).toBe('shardId-000000000001');
-      const back = await readAll(direct, 'proxied');
-      expect(back.map((r) => [r.shardId, r.pk, r.data])).toEqual([['shardId-000000000001', 'device-42', 'v']]);
-    });
-  });
-
-  it('partial failure writes only the entries that did not fail, response in request order', async () => {
-    await withProxy(async ({ ep, direct, via }) => {
-      const client = via();
-      let shardIdsSeen: string[] = [];
-      ep.setPutRecordsFault((ctx) => {
-        shardIdsSeen = ctx.entries.map((e) => e.shardId);
-        return { kind: 'partial', errorCode: 'ProvisionedThroughputExceededException', failIndexes: [1, 3] };
-      });
-      const batch = entries(5, 'p', (i) => `device-${40 + i}`);
-      const res = await client.send(new PutRecordsCommand({ StreamName: 'proxied', Records: batch }));
-      expect(res.FailedRecordCount).toBe(2);
-      expect(res.Records?.map((r) => r.ErrorCode ?? r.ShardId)).toEqual([
-        shardIdsSeen[0],
-        'ProvisionedThroughputExceededException',
-        shardIdsSeen[2],
-        'ProvisionedThroughputExceededException',
-        shardIdsSeen[4],
-      ]);
-      expect(res.Records?.[1]?.ErrorMessage).toBe(
-        `Rate exceeded for shard ${shardIdsSeen[1]} in stream proxied under account 000000000000.`,
-      );
-      expect(shardIdsSeen[2]).toBe('shardId-000000000001'); // device-42
-      const back = await readAll(direct, 'proxied');
-      expect(back.map((r) => r.data).sort()).toEqual(['p-0', 'p-2', 'p-4']);
-      expect(ep.stats()).toMatchObject({
-        entriesReceived: 5,
-        entriesAccepted: 3,
-        entriesFailed: { ProvisionedThroughputExceededException: 2 },
-      });
-    });
-  });
-
-  it('http-error fails the whole request and writes nothing', async () => {
-    await withProxy(async ({ ep, direct, via }) => {
-      ep.setPutRecordsFault(() => ({ kind: 'http-error', status: 500, errorType: 'InternalFailure', message: 'boom' }));
-      await expect(
-        via().send(new PutRecordsCommand({ StreamName: 'proxied', Records: entries(3, 'h') })),
-      ).rejects.toMatchObject({ name: 'InternalFailure', message: 'boom', $metadata: { httpStatusCode: 500 } });
-      ep.setPutRecordsFault(() => ({
-        kind: 'http-error',
-        status: 400,
-        errorType: 'ProvisionedThroughputExceededException',
-      }));
-      await expect(
-        via().send(new PutRecordsCommand({ StreamName: 'proxied', Records: entries(3, 'h') })),
-      ).rejects.toMatchObject({ name: 'ProvisionedThroughputExceededException', $metadata: { httpStatusCode: 400 } });
-      expect(await readAll(direct, 'proxied')).toEqual([]);
-      expect(ep.stats()).toMatchObject({ httpErrorsInjected: 2, entriesAccepted: 0 });
-    });
-  });
-
-  it('reset-after writes the records but the client sees a network error; a retry duplicates them', async () => {
-    await withProxy(async ({ ep, direct, via }) => {
-      ep.setPutRecordsFault(() => ({ kind: 'reset-after' }));
-      const err: unknown = await via()
-        .send(new PutRecordsCommand({ StreamName: 'proxied', Records: entries(3, 'ra') }))
-        .then(() => undefined, (e: unknown) => e);
-      // The SDK reports the destroyed socket as a TimeoutError with code ECONNRESET ("socket hang up").
-      expect(err).toMatchObject({ code: 'ECONNRESET' });
-      expect((err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode).toBeUndefined();
-      expect((await readAll(direct, 'proxied')).map((r) => r.data).sort()).toEqual(['ra-0', 'ra-1', 'ra-2']);
-
-      // With retries enabled, the SDK resends the whole request after the reset: the records land twice.
-      ep.setPutRecordsFault((ctx) => (ctx.requestIndex === 0 ? { kind: 'reset-after' } : undefined));
-      const retried = await via(3).send(
-        new PutRecordsCommand({ StreamName: 'proxied', Records: [{ PartitionKey: 'dup', Data: Buffer.from('dup') }] }),
-      );
-      expect(retried.FailedRecordCount).toBe(0);
-      expect((await readAll(direct, 'proxied')).filter((r) => r.data === 'dup')).toHaveLength(2);
-      expect(ep.stats().resetsInjected).toBe(2);
-    });
-  });
-
-  it('reset-before writes nothing and the client sees a network error', async () => {
-    await withProxy(async ({ ep, direct, via }) => {
-      ep.setPutRecordsFault(() => ({ kind: 'reset-before' }));
-      await expect(
-        via().send(new PutRecordsCommand({ StreamName: 'proxied', Records: entries(3, 'rb') })),
-      ).rejects.toMatchObject({ code: 'ECONNRESET' });
-      expect(await readAll(direct, 'proxied')).toEqual([]);
-      expect(ep.stats()).toMatchObject({ resetsInjected: 1, entriesAccepted: 0 });
-    });
-  });
-
-  it('throttles in proxy mode too, forwarding only admitted entries', async () => {
-    await withProxy(async ({ ep, direct, via }) => {
-      ep.throttle({ recordsPerSecond: 2 });
-      // The shared clock is the default one here; 5 records within microseconds leave room for exactly 2.
-      const res = await via().send(
-        new PutRecordsCommand({ StreamName: 'proxied', Records: entries(5, 'thr', () => 'device-42') }),
-      );
-      expect(res.FailedRecordCount).toBe(3);
-      expect(res.Records?.map((r) => r.ErrorCode ?? 'ok')).toEqual([
-        'ok', 'ok', 'ProvisionedThroughputExceededException', 'ProvisionedThroughputExceededException',
-        'ProvisionedThroughputExceededException',
-      ]);
-      expect((await readAll(direct, 'proxied')).map((r) => r.data)).toEqual(['thr-0', 'thr-1']);
     });
   });
 });

@@ -1,14 +1,12 @@
 import { gunzipSync } from 'node:zlib';
-import type { KinesisClient } from '@aws-sdk/client-kinesis';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect } from 'vitest';
 import { KPL_MAGIC } from '../../common/kpl/index.js';
-import { createKinesisClient } from '../../common/aws/kinesis-client.js';
-import { startDeliveryRunner, type DeliveryRunner } from '../../transforms/delivery/index.js';
 import { createTransform, loadCatalogFile } from '../../transforms/lambda/handler.js';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
 import { readRawStream } from '../support/kinesis.js';
 import { closeAll, connectDevice } from '../support/mqtt.js';
-import { getObject, listObjects, startTestS3, TEST_BUCKET, waitFor, type TestS3 } from '../support/s3.js';
+import { createRunnerTest } from '../support/runner-fixture.js';
+import { getObject, listObjects, TEST_BUCKET, waitFor } from '../support/s3.js';
 
 const CATALOG = loadCatalogFile(new URL('../../transforms/catalog.json', import.meta.url).pathname);
 const OBJECT_KEY = /^(\d{4})\/(\d{2})\/(\d{2})\/(\d{2})\/telemetry-to-s3-1-(\d{4})-(\d{2})-(\d{2})-(\d{2})-\d{2}-\d{2}-[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}(\.gz)?$/;
@@ -24,30 +22,25 @@ interface Line {
   processedAt: string;
 }
 
-describe('delivery runner end to end: MQTT → gateway (KPL) → Kinesis → runner + transform → S3', () => {
-  let tg: TestGateway | undefined;
-  let s3: TestS3 | undefined;
-  let kinesis: KinesisClient | undefined;
-  let runner: DeliveryRunner | undefined;
-  afterEach(async () => {
-    await runner?.close();
-    kinesis?.destroy();
-    await s3?.stop();
-    await tg?.stop();
-    runner = kinesis = s3 = tg = undefined;
-  });
+// The Kinesis side is the gateway's own (local mode: embedded Kinesis with stream `telemetry`).
+const it = createRunnerTest(() => ({ transform: createTransform({ catalog: CATALOG }) })).extend<{ tg: TestGateway; kinesisEndpoint: string }>({
+  tg: async ({}, use) => {
+    const tg = await startTestGateway();
+    try {
+      await use(tg);
+    } finally {
+      await tg.stop();
+    }
+  },
+  kinesisEndpoint: async ({ tg }, use) => {
+    await use(tg.gateway.kinesisEndpoint as string);
+  },
+});
 
+describe('delivery runner end to end: MQTT → gateway (KPL) → Kinesis → runner + transform → S3', () => {
   for (const compression of ['UNCOMPRESSED', 'GZIP'] as const) {
-    it(`publishes readings that land as enriched JSON lines under yyyy/MM/dd/HH/ (${compression})`, async () => {
-      tg = await startTestGateway();
-      s3 = await startTestS3();
-      kinesis = createKinesisClient({ endpoint: tg.gateway.kinesisEndpoint as string, region: 'us-east-1', credentials: { accessKeyId: 'l', secretAccessKey: 'l' } });
-      runner = await startDeliveryRunner({
-        kinesis,
-        stream: 'telemetry',
-        s3: s3.client,
-        bucket: TEST_BUCKET,
-        transform: createTransform({ catalog: CATALOG }),
+    it(`publishes readings that land as enriched JSON lines under yyyy/MM/dd/HH/ (${compression})`, async ({ tg, kinesis, s3, startRunner }) => {
+      const runner = await startRunner({
         compression,
         pollIntervalMs: 200,
         processorBufferIntervalS: 0.2,
@@ -56,7 +49,7 @@ describe('delivery runner end to end: MQTT → gateway (KPL) → Kinesis → run
 
       const devices = ['sim-env-sensor-0001', 'sim-env-sensor-0002', 'sim-env-sensor-imperial-0003', 'dev-42'];
       const perDevice = 60;
-      const clients = await Promise.all(devices.map((id) => connectDevice(tg!.gateway.mqttPort, id)));
+      const clients = await Promise.all(devices.map((id) => connectDevice(tg.gateway.mqttPort, id)));
       try {
         await Promise.all(
           clients.map(async (c, d) => {
@@ -77,13 +70,13 @@ describe('delivery runner end to end: MQTT → gateway (KPL) → Kinesis → run
 
       const total = devices.length * perDevice;
       const objects = await waitFor(async () => {
-        const list = await listObjects(s3!.client, TEST_BUCKET);
+        const list = await listObjects(s3.client, TEST_BUCKET);
         let lines = 0;
         for (const o of list) lines += (await body(o.key)).split('\n').length - 1;
         return lines >= total ? list : undefined;
       });
       async function body(key: string): Promise<string> {
-        const bytes = await getObject(s3!.client, TEST_BUCKET, key);
+        const bytes = await getObject(s3.client, TEST_BUCKET, key);
         return (compression === 'GZIP' ? gunzipSync(bytes) : bytes).toString('utf8');
       }
 
@@ -91,7 +84,7 @@ describe('delivery runner end to end: MQTT → gateway (KPL) → Kinesis → run
       for (const o of objects) {
         const m = OBJECT_KEY.exec(o.key);
         expect(m, o.key).not.toBeNull();
-        // The prefix hour and the name's time both come from the oldest record's arrival (§4.4).
+        // The prefix hour and the name's time both come from the oldest record's arrival (as on Firehose).
         expect(m?.slice(1, 5)).toEqual(m?.slice(5, 9));
         expect(m?.[9]).toBe(compression === 'GZIP' ? '.gz' : undefined);
         const text = await body(o.key);

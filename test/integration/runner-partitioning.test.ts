@@ -1,9 +1,9 @@
-import { PutRecordsCommand, type KinesisClient } from '@aws-sdk/client-kinesis';
-import { afterEach, describe, expect, it } from 'vitest';
-import { FAST_RUNNER_OPTIONS, startRunnerStack, type RunnerStack } from '../support/runner-stack.js';
-import { startDeliveryRunner, type DeliveryRunner, type DeliveryRunnerOptions, type DeliveryTransform } from '../../transforms/delivery/index.js';
+import { PutRecordsCommand } from '@aws-sdk/client-kinesis';
+import { describe, expect } from 'vitest';
+import { createRunnerTest } from '../support/runner-fixture.js';
+import type { DeliveryTransform } from '../../transforms/delivery/index.js';
 import { createTransform, loadCatalogFile } from '../../transforms/lambda/handler.js';
-import { getObjectText, listObjects, readLines, TEST_BUCKET, waitFor, waitForLines, type TestS3 } from '../support/s3.js';
+import { getObjectText, listObjects, readLines, TEST_BUCKET, waitFor, waitForLines } from '../support/s3.js';
 
 const CATALOG = loadCatalogFile(new URL('../../transforms/catalog.json', import.meta.url).pathname);
 const RECEIVED_AT = Date.UTC(2026, 10, 26, 10, 30);
@@ -22,32 +22,11 @@ const entries = (n: number) =>
     })),
   );
 
+const it = createRunnerTest(() => ({ transform: createTransform({ catalog: CATALOG }) }));
+
 describe('delivery runner dynamic partitioning (!{partitionKeyFromLambda:…})', () => {
-  let stack: RunnerStack | undefined;
-  let runner: DeliveryRunner | undefined;
-  afterEach(async () => {
-    await runner?.close();
-    await stack?.close();
-    runner = stack = undefined;
-  });
-
-  async function setup(overrides: Partial<DeliveryRunnerOptions>): Promise<{ kinesis: KinesisClient; s3: TestS3; runner: DeliveryRunner }> {
-    stack = await startRunnerStack();
-    const { kinesis, s3 } = stack;
-    runner = await startDeliveryRunner({
-      kinesis,
-      stream: 'telemetry',
-      s3: s3.client,
-      bucket: TEST_BUCKET,
-      transform: createTransform({ catalog: CATALOG }),
-      ...FAST_RUNNER_OPTIONS,
-      ...overrides,
-    });
-    return { kinesis, s3, runner };
-  }
-
-  it('writes one object set per deviceType/date partition, with no timestamp appended', async () => {
-    const { kinesis, s3, runner } = await setup({
+  it('writes one object set per deviceType/date partition, with no timestamp appended', async ({ kinesis, s3, startRunner }) => {
+    const runner = await startRunner({
       prefix: 'telemetry/type=!{partitionKeyFromLambda:deviceType}/date=!{partitionKeyFromLambda:date}/',
     });
     await kinesis.send(new PutRecordsCommand({ StreamName: 'telemetry', Records: entries(10) }));
@@ -71,7 +50,7 @@ describe('delivery runner dynamic partitioning (!{partitionKeyFromLambda:…})',
     expect(runner.stats().recordsDelivered).toBe(30);
   });
 
-  it('a record without the partition key goes to the error output; timestamp and random-string expressions evaluate', async () => {
+  it('a record without the partition key goes to the error output; timestamp and random-string expressions evaluate', async ({ kinesis, s3, startRunner }) => {
     const real = createTransform({ catalog: CATALOG });
     // Keys for every record but the vibration monitor's.
     const transform: DeliveryTransform = async (event) => {
@@ -82,7 +61,7 @@ describe('delivery runner dynamic partitioning (!{partitionKeyFromLambda:…})',
       }
       return out;
     };
-    const { kinesis, s3 } = await setup({
+    await startRunner({
       transform,
       prefix: 'p/!{partitionKeyFromLambda:deviceType}/!{timestamp:yyyy}/!{firehose:random-string}/',
     });

@@ -1,10 +1,9 @@
 import { DescribeStreamSummaryCommand, PutRecordsCommand, SplitShardCommand, type KinesisClient } from '@aws-sdk/client-kinesis';
-import { afterEach, describe, expect, it } from 'vitest';
-import { FAST_RUNNER_OPTIONS, startRunnerStack, type RunnerStack } from '../support/runner-stack.js';
-import { startDeliveryRunner, type DeliveryRunner, type DeliveryRunnerOptions } from '../../transforms/delivery/index.js';
+import { describe, expect } from 'vitest';
+import { createRunnerTest } from '../support/runner-fixture.js';
 import { createTransform, loadCatalogFile } from '../../transforms/lambda/handler.js';
 import { listShards } from '../support/kinesis.js';
-import { listObjects, readLines, TEST_BUCKET, waitFor, type TestS3 } from '../support/s3.js';
+import { listObjects, readLines, TEST_BUCKET, waitFor } from '../support/s3.js';
 
 const CATALOG = loadCatalogFile(new URL('../../transforms/catalog.json', import.meta.url).pathname);
 const DEVICES = Array.from({ length: 6 }, (_, i) => `sim-env-sensor-${String(i).padStart(4, '0')}`);
@@ -16,58 +15,35 @@ interface Line {
   seq: number;
 }
 
+/** One PutRecords per round: each device's readings `from`..`to-1`, in order. */
+async function put(kinesis: KinesisClient, from: number, to: number): Promise<void> {
+  for (let seq = from; seq < to; seq++) {
+    await kinesis.send(new PutRecordsCommand({ StreamName: 'telemetry', Records: DEVICES.map((id) => ({ PartitionKey: id, Data: reading(id, seq) })) }));
+  }
+}
+
+const it = createRunnerTest(() => ({ transform: createTransform({ catalog: CATALOG }) }));
+
 describe('delivery runner follows reshards', () => {
-  let stack: RunnerStack | undefined;
-  let kinesis: KinesisClient | undefined;
-  let s3: TestS3 | undefined;
-  const runners: DeliveryRunner[] = [];
-  afterEach(async () => {
-    for (const r of runners.splice(0)) await r.close();
-    await stack?.close();
-    kinesis = s3 = stack = undefined;
-  });
+  it.override({ shards: 1 });
 
-  async function start(options: Partial<DeliveryRunnerOptions>): Promise<DeliveryRunner> {
-    const runner = await startDeliveryRunner({
-      kinesis: kinesis as KinesisClient,
-      stream: 'telemetry',
-      s3: (s3 as TestS3).client,
-      bucket: TEST_BUCKET,
-      transform: createTransform({ catalog: CATALOG }),
-      ...FAST_RUNNER_OPTIONS,
-      ...options,
-    });
-    runners.push(runner);
-    return runner;
-  }
-
-  /** One PutRecords per round: each device's readings `from`..`to-1`, in order. */
-  async function put(from: number, to: number): Promise<void> {
-    for (let seq = from; seq < to; seq++) {
-      await kinesis!.send(new PutRecordsCommand({ StreamName: 'telemetry', Records: DEVICES.map((id) => ({ PartitionKey: id, Data: reading(id, seq) })) }));
-    }
-  }
-
-  it('a split shard is read to its end, then its children; every key stays in order', async () => {
-    stack = await startRunnerStack(1);
-    ({ kinesis, s3 } = stack);
-
+  it('a split shard is read to its end, then its children; every key stays in order', async ({ kinesis, s3, startRunner }) => {
     // Runner A is live across the split.
-    const live = await start({ prefix: 'live/', shardDiscoveryIntervalMs: 200 });
-    await put(0, 10);
-    await waitFor(async () => ((await readLines(s3!.client, TEST_BUCKET, 'live/')).length >= 60 ? true : undefined));
+    const live = await startRunner({ prefix: 'live/', shardDiscoveryIntervalMs: 200 });
+    await put(kinesis, 0, 10);
+    await waitFor(async () => ((await readLines(s3.client, TEST_BUCKET, 'live/')).length >= 60 ? true : undefined));
 
     await kinesis.send(new SplitShardCommand({ StreamName: 'telemetry', ShardToSplit: 'shardId-000000000000', NewStartingHashKey: (2n ** 127n).toString() }));
     await waitFor(async () => {
-      const s = (await kinesis!.send(new DescribeStreamSummaryCommand({ StreamName: 'telemetry' }))).StreamDescriptionSummary;
+      const s = (await kinesis.send(new DescribeStreamSummaryCommand({ StreamName: 'telemetry' }))).StreamDescriptionSummary;
       return s?.StreamStatus === 'ACTIVE' && s.OpenShardCount === 2 ? true : undefined;
     });
     const shards = await listShards(kinesis, 'telemetry');
     expect(shards.map((s) => s.ParentShardId)).toEqual([undefined, 'shardId-000000000000', 'shardId-000000000000']);
-    await put(10, 20);
+    await put(kinesis, 10, 20);
 
     const liveLines = await waitFor(async () => {
-      const l = (await readLines(s3!.client, TEST_BUCKET, 'live/')).map((x) => JSON.parse(x) as Line);
+      const l = (await readLines(s3.client, TEST_BUCKET, 'live/')).map((x) => JSON.parse(x) as Line);
       return l.length >= 120 ? l : undefined;
     });
     for (const id of DEVICES) {
@@ -79,9 +55,9 @@ describe('delivery runner follows reshards', () => {
 
     // Runner B starts after the split with everything to read: the children wait for the parent, so each key's
     // readings come out in order (one object: everything is read well within its buffer interval).
-    const late = await start({ prefix: 'late/', deliveryStreamName: 'late', bufferIntervalS: 3 });
+    const late = await startRunner({ prefix: 'late/', deliveryStreamName: 'late', bufferIntervalS: 3 });
     const lateLines = await waitFor(async () => {
-      const l = (await readLines(s3!.client, TEST_BUCKET, 'late/')).map((x) => JSON.parse(x) as Line);
+      const l = (await readLines(s3.client, TEST_BUCKET, 'late/')).map((x) => JSON.parse(x) as Line);
       return l.length >= 120 ? l : undefined;
     }, 30_000);
     expect(await listObjects(s3.client, TEST_BUCKET, 'late/')).toHaveLength(1);

@@ -1,16 +1,14 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { PutRecordsCommand, type KinesisClient } from '@aws-sdk/client-kinesis';
+import { PutRecordsCommand } from '@aws-sdk/client-kinesis';
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect } from 'vitest';
 import { encodeAggregate } from '../../common/kpl/index.js';
 import type { CheckpointState } from '../../transforms/delivery/checkpoint/checkpoint.js';
-import { FAST_RUNNER_OPTIONS, startRunnerStack, type RunnerStack } from '../support/runner-stack.js';
-import { startDeliveryRunner, type DeliveryRunner, type DeliveryRunnerOptions } from '../../transforms/delivery/index.js';
+import { createRunnerTest } from '../support/runner-fixture.js';
 import { createTransform, loadCatalogFile } from '../../transforms/lambda/handler.js';
 import { listShards, owningShard } from '../support/kinesis.js';
-import { readLines, TEST_BUCKET, waitFor, type TestS3 } from '../support/s3.js';
-import { makeTempDir } from '../support/tmp.js';
+import { readLines, TEST_BUCKET, waitFor } from '../support/s3.js';
 
 const CATALOG = loadCatalogFile(new URL('../../transforms/catalog.json', import.meta.url).pathname);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -43,41 +41,12 @@ interface Line {
 }
 const idOf = (l: Line): string => `${l.deviceId}#${l.seq}`;
 
+const it = createRunnerTest(() => ({ transform: createTransform({ catalog: CATALOG }) }));
+const checkpointIn = (dir: string): string => join(dir, 'delivery', 'telemetry-to-s3.checkpoint.json');
+
 describe('delivery runner restarts (at-least-once checkpoints)', () => {
-  let stack: RunnerStack | undefined;
-  let kinesis: KinesisClient | undefined;
-  let s3: TestS3 | undefined;
-  let dir: ReturnType<typeof makeTempDir> | undefined;
-  const runners: DeliveryRunner[] = [];
-  afterEach(async () => {
-    for (const r of runners.splice(0)) await r.close();
-    await stack?.close();
-    dir?.remove();
-    kinesis = s3 = stack = dir = undefined;
-  });
-
-  async function setup(): Promise<{ kinesis: KinesisClient; s3: TestS3; checkpointPath: string }> {
-    stack = await startRunnerStack(2);
-    ({ kinesis, s3 } = stack);
-    dir = makeTempDir();
-    return { kinesis, s3, checkpointPath: join(dir.path, 'delivery', 'telemetry-to-s3.checkpoint.json') };
-  }
-
-  async function start(options: Partial<DeliveryRunnerOptions> & Pick<DeliveryRunnerOptions, 's3' | 'checkpointPath'>): Promise<DeliveryRunner> {
-    const runner = await startDeliveryRunner({
-      kinesis: kinesis as KinesisClient,
-      stream: 'telemetry',
-      bucket: TEST_BUCKET,
-      transform: createTransform({ catalog: CATALOG }),
-      ...FAST_RUNNER_OPTIONS,
-      ...options,
-    });
-    runners.push(runner);
-    return runner;
-  }
-
-  it('close + start with the same checkpoint mid-stream loses nothing and re-delivers at most what was not checkpointed', async () => {
-    const { kinesis, s3, checkpointPath } = await setup();
+  it('close + start with the same checkpoint mid-stream loses nothing and re-delivers at most what was not checkpointed', async ({ kinesis, s3, tempDir, startRunner }) => {
+    const checkpointPath = checkpointIn(tempDir);
     const devices = Array.from({ length: 8 }, (_, i) => `sim-env-sensor-${String(i).padStart(4, '0')}`);
     const sent: string[] = [];
     let round = 0;
@@ -97,7 +66,7 @@ describe('delivery runner restarts (at-least-once checkpoints)', () => {
     };
 
     // The producer keeps writing while A closes and B starts.
-    const a = await start({ s3: s3.client, checkpointPath });
+    const a = await startRunner({ checkpointPath });
     const producing = produce(12);
     await waitFor(async () => (round >= 6 ? true : undefined), 10_000, 10);
     await a.close();
@@ -107,7 +76,7 @@ describe('delivery runner restarts (at-least-once checkpoints)', () => {
     expect(Object.keys(saved.shards).length).toBeGreaterThan(0);
     expect(at.recordsRead).toBeGreaterThan(0);
 
-    const b = await start({ s3: s3.client, checkpointPath });
+    const b = await startRunner({ checkpointPath });
     await producing;
     const lines = await waitFor(async () => {
       const all = (await readLines(s3.client, TEST_BUCKET, '2')).map((l) => JSON.parse(l) as Line);
@@ -122,15 +91,15 @@ describe('delivery runner restarts (at-least-once checkpoints)', () => {
     }
   });
 
-  it('after a lost S3 response, a restart resumes inside the aggregate: only its undelivered user records are re-delivered', async () => {
-    const { kinesis, s3, checkpointPath } = await setup();
+  it('after a lost S3 response, a restart resumes inside the aggregate: only its undelivered user records are re-delivered', async ({ kinesis, s3, tempDir, startRunner }) => {
+    const checkpointPath = checkpointIn(tempDir);
     const prefix = 'type=!{partitionKeyFromLambda:deviceType}/';
     // One aggregate: 5 env-sensor readings (indices 0-4), then 4 vibration readings (5-8).
     const users = [
       ...Array.from({ length: 5 }, (_, i) => ({ partitionKey: 'sim-env-sensor-0001', data: envReading('sim-env-sensor-0001', i) })),
       ...Array.from({ length: 4 }, (_, i) => ({ partitionKey: 'sim-vibration-monitor-0001', data: vibrationReading('sim-vibration-monitor-0001', i) })),
     ];
-    const a = await start({
+    const a = await startRunner({
       s3: lostResponses(s3.client, (key) => key.startsWith('type=vibration-monitor/')),
       checkpointPath,
       prefix,
@@ -150,7 +119,7 @@ describe('delivery runner restarts (at-least-once checkpoints)', () => {
     const positions = Object.values(saved.shards);
     expect(positions).toContainEqual({ sequenceNumber: expect.any(String), subSequenceNumber: 4 });
 
-    const b = await start({ s3: s3.client, checkpointPath, prefix });
+    const b = await startRunner({ checkpointPath, prefix });
     const vibration = await waitFor(async () => {
       const l = await readLines(s3.client, TEST_BUCKET, 'type=vibration-monitor/');
       return l.length >= 8 ? l : undefined;
@@ -168,24 +137,9 @@ describe('delivery runner restarts (at-least-once checkpoints)', () => {
   });
 });
 
-describe("startingPosition 'LATEST' (AWS: LATEST as of the delivery stream's creation, §4.1)", () => {
-  let stack: RunnerStack | undefined;
-  let kinesis: KinesisClient | undefined;
-  let s3: TestS3 | undefined;
-  let dir: ReturnType<typeof makeTempDir> | undefined;
-  const runners: DeliveryRunner[] = [];
-  afterEach(async () => {
-    for (const r of runners.splice(0)) await r.close();
-    await stack?.close();
-    dir?.remove();
-    kinesis = s3 = stack = dir = undefined;
-  });
-
-  it('skips what was written before the first start, delivers what arrived since, also across a restart', async () => {
-    stack = await startRunnerStack(2);
-    ({ kinesis, s3 } = stack);
-    dir = makeTempDir();
-    const checkpointPath = join(dir.path, 'cp.json');
+describe("startingPosition 'LATEST' (AWS: LATEST as of the delivery stream's creation)", () => {
+  it('skips what was written before the first start, delivers what arrived since, also across a restart', async ({ kinesis, s3, tempDir, startRunner }) => {
+    const checkpointPath = join(tempDir, 'cp.json');
     const shards = await listShards(kinesis, 'telemetry');
     // One device per shard.
     const candidates = Array.from({ length: 20 }, (_, i) => `sim-env-sensor-${String(i).padStart(4, '0')}`);
@@ -193,18 +147,12 @@ describe("startingPosition 'LATEST' (AWS: LATEST as of the delivery stream's cre
     const d0 = onShard(0);
     const d1 = onShard(1);
     const put = (id: string, seq: number) =>
-      kinesis!.send(new PutRecordsCommand({ StreamName: 'telemetry', Records: [{ PartitionKey: id, Data: envReading(id, seq) }] }));
-    const start = async () => {
-      const r = await startDeliveryRunner({
-        kinesis: kinesis!, stream: 'telemetry', s3: s3!.client, bucket: TEST_BUCKET, checkpointPath, startingPosition: 'LATEST',
-        transform: createTransform({ catalog: CATALOG }), pollIntervalMs: 100, processorBufferIntervalS: 0.1, bufferIntervalS: 0.2,
-      });
-      runners.push(r);
-      return r;
-    };
+      kinesis.send(new PutRecordsCommand({ StreamName: 'telemetry', Records: [{ PartitionKey: id, Data: envReading(id, seq) }] }));
+    // FAST_RUNNER_OPTIONS with a shorter S3 interval.
+    const start = () => startRunner({ checkpointPath, startingPosition: 'LATEST', bufferIntervalS: 0.2 });
     const delivered = async (n: number) =>
       waitFor(async () => {
-        const l = (await readLines(s3!.client, TEST_BUCKET, '2')).map((x) => JSON.parse(x) as Line);
+        const l = (await readLines(s3.client, TEST_BUCKET, '2')).map((x) => JSON.parse(x) as Line);
         return l.length >= n ? l.map(idOf).sort() : undefined;
       }, 30_000);
 

@@ -1,22 +1,21 @@
 import { ListBucketsCommand, PutObjectCommand } from '@aws-sdk/client-s3';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect } from 'vitest';
 import { isTidegateError } from '../../common/errors.js';
 import { createS3Client, LOCAL_S3_CREDENTIALS, startLocalS3, type LocalS3 } from '../../stack/s3-server.js';
+import { createRunnerTest } from '../support/runner-fixture.js';
 import { getObjectText, listObjects } from '../support/s3.js';
-import { makeTempDir } from '../support/tmp.js';
+
+// Only the temporary directory is shared with the runner tests: these tests start (and restart) the server itself.
+const it = createRunnerTest();
 
 describe('embedded S3 (s3rver) for the delivery runner', () => {
   const servers: LocalS3[] = [];
-  let dir: ReturnType<typeof makeTempDir> | undefined;
   afterEach(async () => {
     for (const s of servers.splice(0)) await s.close();
-    dir?.remove();
-    dir = undefined;
   });
 
-  it('creates its buckets, serves path-style SDK calls, and keeps objects across a restart', async () => {
-    dir = makeTempDir('tidegate-s3-');
-    const first = await startLocalS3({ port: 0, dir: dir.path, buckets: ['telemetry-archive', 'other'] });
+  it('creates its buckets, serves path-style SDK calls, and keeps objects across a restart', async ({ tempDir }) => {
+    const first = await startLocalS3({ port: 0, dir: tempDir, buckets: ['telemetry-archive', 'other'] });
     servers.push(first);
     expect(first.endpoint).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     const client = createS3Client({ endpoint: first.endpoint, region: 'us-east-1', credentials: LOCAL_S3_CREDENTIALS });
@@ -30,7 +29,7 @@ describe('embedded S3 (s3rver) for the delivery runner', () => {
     await first.close();
     servers.length = 0;
 
-    const second = await startLocalS3({ port: 0, dir: dir.path });
+    const second = await startLocalS3({ port: 0, dir: tempDir });
     servers.push(second);
     const again = createS3Client({ endpoint: second.endpoint, region: 'us-east-1', credentials: LOCAL_S3_CREDENTIALS });
     try {
@@ -41,11 +40,10 @@ describe('embedded S3 (s3rver) for the delivery runner', () => {
     }
   });
 
-  it('fails to start with TG_ERR_DELIVERY_LISTEN when the port is taken', async () => {
-    dir = makeTempDir('tidegate-s3-');
-    const first = await startLocalS3({ port: 0, dir: dir.path });
+  it('fails to start with TG_ERR_DELIVERY_LISTEN when the port is taken', async ({ tempDir }) => {
+    const first = await startLocalS3({ port: 0, dir: tempDir });
     servers.push(first);
-    const err = await startLocalS3({ port: first.port, dir: dir.path }).catch((e: unknown) => e);
+    const err = await startLocalS3({ port: first.port, dir: tempDir }).catch((e: unknown) => e);
     expect(isTidegateError(err, 'TG_ERR_DELIVERY_LISTEN')).toBe(true);
   });
 });

@@ -16,7 +16,7 @@ const prefixError = (fn: () => unknown): string => {
   throw new Error('expected TG_ERR_DELIVERY_PREFIX');
 };
 
-describe('prefix evaluation (reference §4.4)', () => {
+describe('prefix evaluation (Firehose custom prefixes)', () => {
   it('defaults to Firehose yyyy/MM/dd/HH/ in UTC', () => {
     const p = compilePrefix(undefined, 'prefix');
     expect(p.template).toBe('!{timestamp:yyyy/MM/dd/HH/}');
@@ -77,7 +77,7 @@ describe('prefix evaluation (reference §4.4)', () => {
     expect(custom.evaluate({ timestamp: T, errorOutputType: 'processing-failed' })).toBe('errors/processing-failed/2026-11-26/');
   });
 
-  it('enforces the rules of §4.4', () => {
+  it('enforces the Firehose prefix rules', () => {
     expect(prefixError(() => compilePrefix('errors/', 'errorOutputPrefix'))).toMatch(/must contain !\{firehose:error-output-type\}/);
     expect(prefixError(() => compilePrefix('!{firehose:error-output-type}/', 'prefix'))).toMatch(/only in the error output prefix/);
     expect(prefixError(() => compilePrefix('!{firehose:error-output-type}/!{partitionKeyFromLambda:k}/', 'errorOutputPrefix'))).toMatch(
@@ -95,7 +95,7 @@ describe('prefix evaluation (reference §4.4)', () => {
   });
 });
 
-describe('object naming (reference §4.3)', () => {
+describe('object naming (Firehose S3 object name format)', () => {
   it('is <prefix><name>-<version>-<yyyy-MM-dd-HH-mm-ss>-<uuid><ext> in UTC', () => {
     const key = objectKey({
       prefix: '2026/11/26/10/',

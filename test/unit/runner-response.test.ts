@@ -11,7 +11,7 @@ import { isBase64, responseBytes, validateResponse } from '../../transforms/deli
 const ids = (...xs: string[]): Set<string> => new Set(xs);
 const ok = (recordId: string, data = 'eA==') => ({ recordId, result: 'Ok', data });
 
-describe('response validation (reference §3.3)', () => {
+describe('response validation (Firehose status model)', () => {
   it('accepts Ok / Dropped / ProcessingFailed, decodes Ok data and keeps partition keys', () => {
     const out = validateResponse(
       {
@@ -183,7 +183,7 @@ const echo =
   (result: string): DeliveryTransform =>
   async (event) => ({ records: event.records.map((r) => ({ recordId: r.recordId, result, data: r.data })) });
 
-describe('processor retries and routing (reference §3.3)', () => {
+describe('processor retries and routing (Firehose transformation failure handling)', () => {
   it('routes Ok, Dropped and ProcessingFailed per record; ProcessingFailed is not retried', async () => {
     const out = await runBatch(async (event) => ({
       records: event.records.map((r, i) => ({ recordId: r.recordId, result: ['Ok', 'Dropped', 'ProcessingFailed'][i % 3], data: r.data })),

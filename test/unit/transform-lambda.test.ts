@@ -12,7 +12,7 @@ import { loadEvent, loadExpected, statusModelProblems } from '../fixtures/fireho
 
 /**
  * The fixtures carry `subsequenceNumber` as a number, as AWS sends it; @types/aws-lambda declares a string
- * (reference §5). The handler accepts both at run time; only the declared type needs the cast.
+ * (common/aws/README.md §5.2). The handler accepts both at run time; only the declared type needs the cast.
  */
 const asLambdaEvent = (event: TransformEvent): FirehoseTransformationEvent => event as unknown as FirehoseTransformationEvent;
 

@@ -1,6 +1,7 @@
 /**
  * Options of {@link startDeliveryRunner}: one typed object, every default in {@link DEFAULT_DELIVERY_RUNNER_OPTIONS},
- * each checked against the Firehose range it mirrors (reference §3.1, §4.2).
+ * each checked against the Firehose range it mirrors (Firehose API Reference, ProcessorParameter and BufferingHints;
+ * see limits.ts).
  */
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import type { S3Client } from '@aws-sdk/client-s3';
@@ -29,10 +30,11 @@ export interface DeliveryRunnerOptions extends DeliveryOptions {
   /**
    * Where a shard with no checkpoint starts. Default `'TRIM_HORIZON'`, so nothing written before the runner first
    * started is missed: a deliberate deviation from AWS, where a delivery stream starts at LATEST as of its creation
-   * (§4.1). `'LATEST'` reproduces AWS: records that arrived since the first start (persisted in the checkpoint).
+   * (Firehose Developer Guide, "Writing to Amazon Firehose Using Kinesis Data Streams"). `'LATEST'` reproduces AWS:
+   * records that arrived since the first start (persisted in the checkpoint).
    */
   startingPosition?: 'TRIM_HORIZON' | 'LATEST';
-  /** GetRecords interval per shard, ms. Default 1000 (Firehose: once per second per shard, §4.1). */
+  /** GetRecords interval per shard, ms. Default 1000 (Firehose: once per second per shard). */
   pollIntervalMs?: number;
   /** ListShards interval for reshard discovery, ms (a shard that ends triggers one at once). Default 10,000. */
   shardDiscoveryIntervalMs?: number;
@@ -45,7 +47,7 @@ export interface DeliveryOptions {
   // ── delivery stream ──
   /** Default `'telemetry-to-s3'`; part of every object name. */
   deliveryStreamName?: string;
-  /** Default 1 (§4.3: starts at 1, +1 per configuration change); part of every object name. */
+  /** Default 1 (AWS starts at 1 and adds 1 per configuration change); part of every object name. */
   deliveryStreamVersion?: number;
   /** Region in the event's ARNs. Default: the region of the source stream's ARN (DescribeStreamSummary). */
   region?: string;
@@ -57,13 +59,13 @@ export interface DeliveryOptions {
   transform?: DeliveryTransform;
   /** `lambdaArn` of error records. Default `arn:aws:lambda:<region>:<account>:function:tidegate-transform`. */
   lambdaArn?: string;
-  /** `NumberOfRetries`, 0–300. Default 3 (§3.1), so a failing batch makes 4 attempts. */
+  /** `NumberOfRetries`, 0–300. Default 3 (as on AWS), so a failing batch makes 4 attempts. */
   numberOfRetries?: number;
   /** Invocation timeout, ms, ≤ 300,000 (Lambda's maximum). Default 60,000. */
   invocationTimeoutMs?: number;
   /** Pause between invocation attempts, ms. Default 1000. */
   invocationRetryDelayMs?: number;
-  /** Processor `BufferSizeInMBs` (MiB of raw records), (0, 3]. Default 1 (§3.1). */
+  /** Processor `BufferSizeInMBs` (MiB of raw records), (0, 3]. Default 1 (as on AWS). */
   processorBufferSizeMB?: number;
   /** Processor `BufferIntervalInSeconds`, 0–900. Default 1 (AWS: 60), so local data lands within seconds. */
   processorBufferIntervalS?: number;
@@ -72,19 +74,19 @@ export interface DeliveryOptions {
   s3: S3Client;
   /** Destination bucket. */
   bucket: string;
-  /** S3 buffering hint `SizeInMBs` (MiB, before compression), (0, 128]. Default 5 (§4.2). */
+  /** S3 buffering hint `SizeInMBs` (MiB, before compression), (0, 128]. Default 5 (as on AWS). */
   bufferSizeMB?: number;
   /** S3 buffering hint `IntervalInSeconds`, 0–900. Default 10 (AWS: 300), so local data lands within ~15 s. */
   bufferIntervalS?: number;
   /**
    * S3 prefix with `!{timestamp:…}`, `!{partitionKeyFromLambda:…}`, `!{firehose:random-string}`. Default unset:
    * Firehose's `yyyy/MM/dd/HH/`. Without a timestamp (or partition key) expression, `!{timestamp:yyyy/MM/dd/HH/}`
-   * is appended (§4.4; README.md).
+   * is appended (see README.md, "Decisions on unverified points").
    */
   prefix?: string;
   /** Error output prefix; must contain `!{firehose:error-output-type}`. Default {@link DEFAULT_ERROR_OUTPUT_PREFIX}. */
   errorOutputPrefix?: string;
-  /** Default `'UNCOMPRESSED'`. `'GZIP'` adds `.gz` to object names (§7.4 unverified; README.md). */
+  /** Default `'UNCOMPRESSED'`. `'GZIP'` adds `.gz` to object names (AWS does not document it; README.md). */
   compression?: Compression;
   /** PutObject calls in flight. Default 4. */
   maxConcurrentUploads?: number;

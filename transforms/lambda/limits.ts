@@ -1,11 +1,12 @@
 /**
- * Limits of the Firehose → Lambda contract, from the AWS docs (see ../shared/reference/aws-kinesis-firehose.md (beside the repository) §3).
+ * Limits of the Firehose → Lambda contract, from the AWS docs (summarised in common/aws/README.md §5).
  */
 
 /**
  * Lambda synchronous invocation: 6 MB for the request and 6 MB for the response, base64 and JSON overhead included
- * (Firehose data-transformation docs). Lambda enforces 6 MiB (6,291,456 bytes); we keep under the decimal
- * 6,000,000 so a few bytes of runtime framing or a miscount never decide the outcome.
+ * (Firehose Developer Guide, "Transform source data in Amazon Data Firehose"). Lambda enforces 6 MiB (6,291,456
+ * bytes); we keep under the decimal 6,000,000 so a few bytes of runtime framing or a miscount never decide the
+ * outcome.
  */
 export const MAX_RESPONSE_BYTES = 6_000_000;
 

@@ -1,9 +1,10 @@
 /**
  * Keeping the response under the Lambda limit.
  *
- * The contract (reference §3.1): request and response are each limited to 6 MB, base64 and JSON overhead
- * included. Enrichment makes records bigger (a ~200-byte reading becomes a ~450-byte line, plus partition keys), so
- * a request near the limit can produce a response over it. The options, and why this module picks the last one:
+ * The contract (Firehose Developer Guide, "Transform source data in Amazon Data Firehose"): request and response
+ * are each limited to 6 MB, base64 and JSON overhead included. Enrichment makes records bigger (a ~200-byte reading
+ * becomes a ~450-byte line, plus partition keys), so a request near the limit can produce a response over it. The
+ * options, and why this module picks the last one:
  *
  * - Throw, hoping Firehose retries with a smaller batch: it does not. Firehose re-sends the *same* batch
  *   `NumberOfRetries` times (default 3); a deterministic transform fails identically each time, and then every record

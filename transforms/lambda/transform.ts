@@ -47,7 +47,8 @@ const MAX_SAMPLE_MESSAGE = 200;
 
 /**
  * Creates the Firehose transform: records in, one result per record out, in order, each `recordId` exactly once
- * (a missing or duplicated id is a Lambda.MissingRecordId / DuplicatedRecordId error, reference §3.3).
+ * (a missing or duplicated id is a Lambda.MissingRecordId / DuplicatedRecordId error: Firehose Developer Guide,
+ * "Required parameters for data transformation").
  */
 export function createTransform(options: TransformOptions): Transform {
   const directory = compileCatalog(options.catalog);

@@ -7,7 +7,7 @@ import type {
 
 /**
  * `kinesisRecordMetadata` with `subsequenceNumber` as number or string: AWS's own Go type and Powertools say
- * integer, @types/aws-lambda says string (reference §3.2 and §5). The transform never reads it, so it takes both.
+ * integer, @types/aws-lambda says string (common/aws/README.md §5.2). The transform never reads it, so it takes both.
  */
 export type KinesisRecordMetadata = Omit<FirehoseRecordMetadata, 'subsequenceNumber'> & { subsequenceNumber: number | string };
 

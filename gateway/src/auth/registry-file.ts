@@ -129,7 +129,7 @@ export function prepareFile(path: string, text: string): PreparedFile {
 }
 
 /** Replaces `path` with `text` atomically (temporary file, fsync, rename, fsync of the directory), mode 0600. */
-export function writeFileAtomically(path: string, text: string): void {
+function writeFileAtomically(path: string, text: string): void {
   prepareFile(path, text).commit();
 }
 

@@ -9,9 +9,10 @@ export interface KplPackerOptions {
 }
 
 /**
- * KPL aggregation: the ready devices of one shard are packed into aggregated records (shared/reference §2), each
- * device's readings in order with the device id as their own partition key. The outer partition key is the first
- * device's id, which routes the record to that shard, and so to every packed device's shard.
+ * KPL aggregation: the ready devices of one shard are packed into aggregated records (the KPL's
+ * aggregation-format.md; common/aws/README.md §3), each device's readings in order with the device id as their own
+ * partition key. The outer partition key is the first device's id, which routes the record to that shard, and so to
+ * every packed device's shard.
  *
  * A device's whole backlog (as far as it fits) goes into one record: a Kinesis record is written or not as a
  * whole, so a device can move many readings per round trip and still never be reordered.

@@ -11,7 +11,7 @@ function isSpace(byte: number): boolean {
 }
 
 /** The first byte of `body` that is not JSON whitespace, or -1. */
-export function firstNonSpace(body: Buffer): number {
+function firstNonSpace(body: Buffer): number {
   for (let i = 0; i < body.length; i++) {
     const b = body[i] as number;
     if (!isSpace(b)) return b;

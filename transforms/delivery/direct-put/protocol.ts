@@ -1,8 +1,8 @@
 /**
  * The Firehose API's wire format (AWS JSON 1.1: `POST /`, `X-Amz-Target: Firehose_20150804.<Operation>`), for the
  * operations the local Direct PUT delivery stream serves. Request validation follows the API's documented
- * constraints (reference §4.7): PutRecordBatch takes 1–500 records and at most 4 MiB of data, a record is at most
- * 1,000 KiB.
+ * constraints (Firehose API Reference, PutRecordBatch): PutRecordBatch takes 1–500 records and at most 4 MiB of
+ * data, a record is at most 1,000 KiB.
  */
 import { FIREHOSE_MAX_RECORD_BYTES, PUT_RECORD_BATCH_MAX_BYTES, PUT_RECORD_BATCH_MAX_RECORDS } from '../../../common/aws/firehose-limits.js';
 

@@ -1,7 +1,7 @@
 /**
- * From a GetRecords page to user records: KPL deaggregation (MD5 verified, reference §2: Firehose deaggregates
- * before the Lambda and the destination), checkpoint tracking, and the skip of user records already delivered
- * before a restart inside an aggregate.
+ * From a GetRecords page to user records: KPL deaggregation (MD5 verified; Firehose deaggregates before the Lambda
+ * and the destination, Kinesis Developer Guide, "Use the KPL with Amazon Data Firehose"), checkpoint tracking, and
+ * the skip of user records already delivered before a restart inside an aggregate.
  */
 import type { _Record } from '@aws-sdk/client-kinesis';
 import { deaggregate, KplDecodeError, type DeaggregatedRecord } from '../../../common/kpl/index.js';

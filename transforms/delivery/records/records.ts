@@ -1,6 +1,6 @@
 /**
  * A user record inside the runner (one deaggregated reading), and the transform event built from a batch of them
- * (reference §3.2).
+ * (its fields: common/aws/README.md §5.2).
  */
 import type { ProgressEntry } from '../checkpoint/progress.js';
 
@@ -8,12 +8,12 @@ export interface SourceRecord {
   /**
    * A record put to a Direct PUT delivery stream (PutRecord/PutRecordBatch) rather than read from a Kinesis
    * stream: its `sequenceNumber` is the record id PutRecordBatch answered with, it has no shard, and its event
-   * entry carries no `kinesisRecordMetadata` (reference §3.2).
+   * entry carries no `kinesisRecordMetadata` (which Firehose sends only with a Kinesis source).
    */
   readonly directPut?: boolean;
   readonly shardId: string;
   readonly sequenceNumber: string;
-  /** Position inside its KPL aggregate; 0 for a record that was not aggregated (§3.2: an integer). */
+  /** Position inside its KPL aggregate; 0 for a record that was not aggregated (an integer, as AWS sends it). */
   readonly subsequenceNumber: number;
   /** The user record's partition key (for an aggregate: the key inside it, not the outer one). */
   readonly partitionKey: string;
@@ -26,8 +26,9 @@ export interface SourceRecord {
 }
 
 /**
- * Opaque, unique record id: the sequence number (unique within a stream, §1.3) followed by the subsequence number
- * in 8 digits (an aggregate of at most 10 MiB cannot hold 10^8 records), digits only like AWS's own ids (§3.2).
+ * Opaque, unique record id: the sequence number (unique within a stream: Kinesis API Reference, PutRecords) followed
+ * by the subsequence number in 8 digits (an aggregate of at most 10 MiB cannot hold 10^8 records), digits only like
+ * AWS's own ids.
  */
 export function recordIdOf(r: Pick<SourceRecord, 'sequenceNumber' | 'subsequenceNumber' | 'directPut'>): string {
   if (r.directPut === true) return r.sequenceNumber;
@@ -45,15 +46,16 @@ export interface KinesisRecordMetadata {
 export interface DeliveryTransformEventRecord {
   recordId: string;
   approximateArrivalTimestamp: number;
-  /** Base64 of one user record (already deaggregated, §2). */
+  /** Base64 of one user record (already deaggregated, as Firehose does before its Lambda). */
   data: string;
   /** Only with a Kinesis stream as the source. */
   kinesisRecordMetadata?: KinesisRecordMetadata;
 }
 
 /**
- * The event a KDS-sourced Firehose sends its Lambda (§3.2). Assignable to the transform's `TransformEvent`.
- * `@types/aws-lambda` types `subsequenceNumber` as a string; AWS sends a number, and so does the runner.
+ * The event a KDS-sourced Firehose sends its Lambda (common/aws/README.md §5.2). Assignable to the transform's
+ * `TransformEvent`. `@types/aws-lambda` types `subsequenceNumber` as a string; AWS sends a number, and so does the
+ * runner.
  */
 export interface DeliveryTransformEvent {
   invocationId: string;
@@ -92,7 +94,8 @@ export const EVENT_FRAME_BYTES = 2048;
 /** Upper bound of the JSON bytes one record adds to the event, for the request budget. */
 export function eventRecordBytes(r: SourceRecord): number {
   const base64 = 4 * Math.ceil(r.data.length / 3);
-  // Partition keys are 1–256 Unicode characters (§1.1); JSON escaping can grow each UTF-8 byte to 6.
+  // Partition keys are 1–256 Unicode characters (Kinesis API Reference, PutRecordsRequestEntry); JSON escaping
+  // can grow each UTF-8 byte to 6.
   const key = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/.test(r.partitionKey)
     ? r.partitionKey.length + 2
     : Buffer.byteLength(JSON.stringify(r.partitionKey));

@@ -12,7 +12,7 @@ export interface S3ClientOptions {
   credentials?: { accessKeyId: string; secretAccessKey: string };
   /**
    * Path-style addressing (`http://host/bucket/key`). Default: true when `endpoint` is set (s3rver and most local
-   * servers need it, reference §6), false otherwise (AWS prefers virtual-hosted style).
+   * servers need it, common/aws/README.md §8), false otherwise (AWS prefers virtual-hosted style).
    */
   forcePathStyle?: boolean;
   /** Sockets per endpoint. Default 16. */
@@ -24,7 +24,7 @@ export const DEFAULT_S3_CLIENT_OPTIONS = { maxSockets: 16, connectionTimeoutMs: 
 /**
  * An S3 client that works against s3rver and AWS alike: HTTP/1.1 keep-alive, and checksums only when an operation
  * requires them (`WHEN_REQUIRED`). SDK ≥ 3.729 otherwise sends `aws-chunked` bodies with CRC trailers, which
- * s3rver 3.7.1 cannot decode (reference §6). Pass Buffer bodies, not streams.
+ * s3rver 3.7.1 cannot decode (common/aws/README.md §8). Pass Buffer bodies, not streams.
  */
 export function createS3Client(options: S3ClientOptions = {}): S3Client {
   const maxSockets = options.maxSockets ?? DEFAULT_S3_CLIENT_OPTIONS.maxSockets;

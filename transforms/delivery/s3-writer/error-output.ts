@@ -1,10 +1,13 @@
 /**
- * Error output records (reference §3.4): one JSON object per line, written under the error output prefix
- * (`processing-failed/…`).
+ * Error output records (Firehose Developer Guide, "Handle failure in data transformation"): one JSON object per
+ * line, written under the error output prefix (`processing-failed/…`).
  */
 import type { SourceRecord } from '../records/records.js';
 
-/** The Firehose error codes the runner produces, with the messages AWS uses where §3.3 gives them. */
+/**
+ * The Firehose error codes the runner produces, with the messages AWS logs for them where it documents one ("Monitor
+ * Amazon Data Firehose Using CloudWatch Logs").
+ */
 export const ERROR_MESSAGES = {
   'Lambda.FunctionError': 'The Lambda function was successfully invoked but it returned an error result.',
   'Lambda.FunctionTimedOut': 'Firehose encountered timeout errors when calling AWS Lambda.',
@@ -28,7 +31,7 @@ export type DeliveryErrorOutputCode = keyof typeof ERROR_MESSAGES;
 
 export interface Failure {
   errorCode: DeliveryErrorOutputCode;
-  /** Lambda invocations made for the record's batch: 1 + retries after a final invocation failure (§3.3). */
+  /** Lambda invocations made for the record's batch: 1 + retries after a final invocation failure. */
   attemptsMade: number;
   /** When the runner stopped trying, epoch ms. */
   attemptEndingTimestamp: number;
@@ -37,9 +40,9 @@ export interface Failure {
 }
 
 /**
- * One error output line. Field order and number types follow the captured AWS objects (§3.4). `arrivalTimestamp`
- * is the Kinesis approximate arrival time (what the runner "received"). `lambdaArn` is omitted when no transform is
- * configured (only a corrupt aggregate can fail then).
+ * One error output line. Field order and number types follow the error objects AWS writes (common/aws/README.md
+ * §5.4). `arrivalTimestamp` is the Kinesis approximate arrival time (what the runner "received"). `lambdaArn` is
+ * omitted when no transform is configured (only a corrupt aggregate can fail then).
  */
 export function errorOutputLine(record: SourceRecord, failure: Failure, lambdaArn: string | undefined): string {
   return (

@@ -1,22 +1,22 @@
 /**
- * Firehose S3 object names (reference §4.3):
+ * Firehose S3 object names (Firehose Developer Guide, "Configure Amazon S3 object name format"):
  * `<evaluated prefix><DeliveryStreamName>-<DeliveryStreamVersion>-<yyyy>-<MM>-<dd>-<HH>-<mm>-<ss>-<uuid><extension>`,
- * the time in UTC from the approximate arrival time of the oldest record in the object (§4.4).
+ * the time in UTC from the approximate arrival time of the oldest record in the object (as for prefix timestamps).
  */
 import { compileTimestampPattern, formatTimestamp } from './prefix.js';
 
 export type Compression = 'UNCOMPRESSED' | 'GZIP';
 
 /**
- * File extension per compression format. UNCOMPRESSED has none (§4.3). For GZIP the default extension is ❓ (§7.4);
- * the runner writes `.gz`, what every gzip tool expects, and documents it.
+ * File extension per compression format. UNCOMPRESSED has none. For GZIP AWS does not document the default
+ * extension; the runner writes `.gz`, what every gzip tool expects, and documents it.
  */
 export const COMPRESSION_EXTENSION: Readonly<Record<Compression, string>> = { UNCOMPRESSED: '', GZIP: '.gz' };
 
 const NAME_TIME = compileTimestampPattern('yyyy-MM-dd-HH-mm-ss');
 
 export interface ObjectKeyParts {
-  /** The evaluated prefix, used as is (no `/` inserted, §4.3). */
+  /** The evaluated prefix, used as is (no `/` inserted, as observed on AWS). */
   prefix: string;
   deliveryStreamName: string;
   deliveryStreamVersion: number;

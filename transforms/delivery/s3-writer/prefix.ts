@@ -1,24 +1,25 @@
 /**
- * Firehose S3 prefixes: parsing, the rules of reference §4.4, and evaluation.
+ * Firehose S3 prefixes: parsing, the rules of the Firehose Developer Guide page "Understand custom prefixes for
+ * Amazon S3 objects" (summarised in common/aws/README.md §6.3), and evaluation.
  *
  * Supported expressions: `!{timestamp:<pattern>}` (a DateTimeFormatter subset, see {@link compileTimestampPattern}),
  * `!{firehose:random-string}`, `!{firehose:error-output-type}` and `!{partitionKeyFromLambda:<key>}`.
  * `!{partitionKeyFromQuery:…}` needs Firehose's JQ engine and is refused with a clear message.
  *
- * Decisions on the points §4.4 and §7 leave open (also in README.md):
- * - Append rule (§7.7): a prefix with no `!{timestamp:…}` gets `!{timestamp:yyyy/MM/dd/HH/}` appended, with no `/`
- *   inserted (`legacy` → `legacy2026/07/13/14/`, observed on AWS, §4.3), EXCEPT when it uses
+ * Decisions on the points AWS leaves open (also in the runner's README.md, "Decisions on unverified points"):
+ * - Append rule: a prefix with no `!{timestamp:…}` gets `!{timestamp:yyyy/MM/dd/HH/}` appended, with no `/`
+ *   inserted (`legacy` → `legacy2026/07/13/14/`, observed on AWS, common/aws/README.md §6.2), EXCEPT when it uses
  *   `!{partitionKeyFromLambda:…}`: with dynamic partitioning the keys define the layout, and AWS's own examples
  *   of partitioned prefixes show no appended date. `!{firehose:random-string}` alone does not stop the append.
  * - The same append rule applies to the error output prefix, so the console default `!{firehose:error-output-type}/`
- *   yields `processing-failed/2026/11/26/10/…`, the layout observed on AWS (§3.4).
+ *   yields `processing-failed/2026/11/26/10/…`, the layout observed on AWS.
  * - Random strings are 11 characters of `[a-z0-9]`.
  */
 import { randomInt } from 'node:crypto';
 import { DeliveryError } from '../errors.js';
 import { MAX_EVALUATED_PREFIX_CHARS, RANDOM_STRING_CHARS } from '../limits.js';
 
-/** Which setting a template is: their rules differ (§4.4). */
+/** Which setting a template is: their rules differ. */
 export type PrefixKind = 'prefix' | 'errorOutputPrefix';
 
 /** The `!{timestamp:…}` appended by the append rule, and the default prefix. */
@@ -26,7 +27,7 @@ export const DEFAULT_TIMESTAMP_EXPRESSION = '!{timestamp:yyyy/MM/dd/HH/}';
 /** The runner's default error output prefix; evaluates to `processing-failed/2026/11/26/10/`. */
 export const DEFAULT_ERROR_OUTPUT_PREFIX = '!{firehose:error-output-type}/!{timestamp:yyyy/MM/dd/HH/}';
 
-/** Values of `!{firehose:error-output-type}` (§4.4); the runner only produces `processing-failed`. */
+/** Values of `!{firehose:error-output-type}`; the runner only produces `processing-failed`. */
 export type ErrorOutputType = 'processing-failed';
 
 type TimestampField = 'yyyy' | 'MM' | 'dd' | 'HH' | 'mm' | 'ss';
@@ -40,7 +41,7 @@ export type PrefixPart =
   | { readonly kind: 'partitionKeyFromLambda'; readonly key: string };
 
 export interface PrefixContext {
-  /** Epoch ms: the approximate arrival time of the oldest record in the object (§4.4). */
+  /** Epoch ms: the approximate arrival time of the oldest record in the object. */
   timestamp: number;
   /** The object's `metadata.partitionKeys` from the transform. */
   partitionKeys?: Readonly<Record<string, string>> | undefined;
@@ -55,7 +56,7 @@ export interface CompiledPrefix {
   readonly parts: readonly PrefixPart[];
   /** Distinct `partitionKeyFromLambda` keys, in order of first use. Empty: no dynamic partitioning. */
   readonly partitionKeys: readonly string[];
-  /** Evaluates the prefix; all timestamp expressions use the same instant (§4.4). */
+  /** Evaluates the prefix; all timestamp expressions use the same instant. */
   evaluate(context: PrefixContext): string;
 }
 
@@ -123,7 +124,7 @@ export function compileTimestampPattern(pattern: string): TimestampToken[] {
   return tokens;
 }
 
-/** Formats `epochMs` in UTC (§4.4: timestamps are always UTC) with compiled tokens. */
+/** Formats `epochMs` in UTC (Firehose's default zone, the only one the runner supports) with compiled tokens. */
 export function formatTimestamp(tokens: readonly TimestampToken[], epochMs: number): string {
   const d = new Date(epochMs);
   let out = '';
@@ -202,7 +203,7 @@ function parseTemplate(kind: PrefixKind, template: string): PrefixPart[] {
     }
     if (start > i) parts.push({ kind: 'literal', text: template.slice(i, start) });
     const end = template.indexOf('}', start + 2);
-    // §4.4: `!{` may appear only inside an expression, so an unterminated one is an error, not text.
+    // `!{` may appear only inside an expression, so an unterminated one is an error, not text.
     if (end < 0) throw prefixError(kind, template, `"!{" at ${start} has no closing "}"`);
     parts.push(parseExpression(kind, template, template.slice(start + 2, end)));
     i = end + 1;
@@ -211,7 +212,7 @@ function parseTemplate(kind: PrefixKind, template: string): PrefixPart[] {
 }
 
 /**
- * Parses a prefix, applies the rules of §4.4 and the append rule (see the module comment), and returns its
+ * Parses a prefix, applies Firehose's prefix rules and the append rule (see the module comment), and returns its
  * evaluator. Throws `TG_ERR_DELIVERY_PREFIX` for a rule violation.
  */
 export function compilePrefix(template: string | undefined, kind: PrefixKind): CompiledPrefix {
@@ -219,7 +220,7 @@ export function compilePrefix(template: string | undefined, kind: PrefixKind): C
   let parts = parseTemplate(kind, source);
   const has = (k: PrefixPart['kind']): boolean => parts.some((p) => p.kind === k);
   if (kind === 'errorOutputPrefix' && !has('errorOutputType')) {
-    throw prefixError(kind, source, 'must contain !{firehose:error-output-type} (§4.4)');
+    throw prefixError(kind, source, 'must contain !{firehose:error-output-type}');
   }
   if (!has('timestamp') && !has('partitionKeyFromLambda')) {
     source += DEFAULT_TIMESTAMP_EXPRESSION;
@@ -227,7 +228,7 @@ export function compilePrefix(template: string | undefined, kind: PrefixKind): C
   }
   const staticChars = parts.reduce((n, p) => n + (p.kind === 'literal' ? p.text.length : 0), 0);
   if (staticChars > MAX_EVALUATED_PREFIX_CHARS) {
-    throw prefixError(kind, source, `its literal text alone exceeds ${MAX_EVALUATED_PREFIX_CHARS} characters (§4.4)`);
+    throw prefixError(kind, source, `its literal text alone exceeds ${MAX_EVALUATED_PREFIX_CHARS} characters`);
   }
   const partitionKeys = [...new Set(parts.flatMap((p) => (p.kind === 'partitionKeyFromLambda' ? [p.key] : [])))];
   return {

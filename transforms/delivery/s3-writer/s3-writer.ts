@@ -1,13 +1,15 @@
 /**
- * The S3 side of delivery (reference §4): buffers per partition, flushes on the size or interval hint (whichever
- * comes first, §4.2), names objects like Firehose (§4.3), and retries PutObject with backoff until it succeeds.
+ * The S3 side of delivery (common/aws/README.md §6): buffers per partition, flushes on the size or interval hint
+ * (whichever comes first), names objects like Firehose, and retries PutObject with backoff until it succeeds.
  *
  * - A buffer is one partition: the values of the `!{partitionKeyFromLambda:…}` keys (one buffer when the prefix
  *   has none), plus one buffer for the error output. Timestamp and random-string expressions are evaluated when the
- *   object is cut, from the oldest record in it (§4.4), so an hour boundary does not split a buffer.
- * - The size hint counts bytes before compression (§4.2). The interval runs from the first record of the buffer.
- * - Records are concatenated with no delimiter (§4.5).
- * - A PutObject failure is retried forever with capped backoff (Firehose retries for 24 h, §4.5); meanwhile the
+ *   object is cut, from the oldest record in it (as Firehose does), so an hour boundary does not split a buffer.
+ * - The size hint counts bytes before compression (Firehose Developer Guide, "Configure buffering hints"). The
+ *   interval runs from the first record of the buffer.
+ * - Records are concatenated with no delimiter (Firehose Developer Guide, "Understand data delivery in Amazon Data
+ *   Firehose").
+ * - A PutObject failure is retried forever with capped backoff (Firehose retries for 24 h); meanwhile the
  *   runner stops reading (its buffer limit), and the checkpoint never passes an object that is not in S3. `abort()`
  *   (close deadline) gives up on what is left: it stays uncheckpointed and is read again after a restart.
  */

@@ -1,7 +1,7 @@
 /**
  * Reads one shard with GetShardIterator / GetRecords, once per poll interval (Firehose calls GetRecords once per
- * second per shard, reference §4.1), until the shard ends (no NextShardIterator: closed by a reshard and read to
- * its end) or the reader is stopped.
+ * second per shard: Firehose Developer Guide, "Writing to Amazon Firehose Using Kinesis Data Streams"), until the
+ * shard ends (no NextShardIterator: closed by a reshard and read to its end) or the reader is stopped.
  *
  * Records go to `onRecords` synchronously, a page at a time, only while the runner has buffer capacity: while S3 is
  * down nothing more is read (an iterator that expires meanwhile is re-acquired after the last record read).

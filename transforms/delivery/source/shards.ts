@@ -105,7 +105,7 @@ export function createShardCoordinator(options: ShardCoordinatorOptions): ShardC
     const saved = loaded.get(shardId);
     const parents = [shard.ParentShardId, shard.AdjacentParentShardId].filter((p): p is string => p !== undefined);
     const resumed = saved !== undefined && !isFinished(saved) ? saved : undefined;
-    // LATEST at creation (§4.1): a shard already closed when the delivery stream is created holds nothing newer.
+    // LATEST at creation, as on AWS: a shard already closed when the delivery stream is created holds nothing newer.
     const closedBeforeCreation =
       latestAtCreation() && saved === undefined && shard.SequenceNumberRange?.EndingSequenceNumber !== undefined;
     const state: ShardState = {

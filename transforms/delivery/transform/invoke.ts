@@ -1,7 +1,8 @@
 /**
  * One transform invocation, the way the Lambda Node.js runtime runs a handler: `(event, context, callback)`, the
  * result taken from the returned promise or from the callback, a timeout, and Lambda's response size limit.
- * Outcomes are classified into Firehose's error codes (reference §3.3).
+ * Outcomes are classified into Firehose's error codes (Firehose Developer Guide, "Monitor Amazon Data Firehose Using
+ * CloudWatch Logs").
  */
 import type { Context } from 'aws-lambda';
 import { exceedsResponseLimit } from './response.js';

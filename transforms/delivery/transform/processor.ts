@@ -1,16 +1,17 @@
 /**
- * The Lambda processor stage (reference §3): buffers records per the processor hints, invokes the transform with
- * a Firehose event, validates the response, retries, and routes each record to S3 (Ok), the error output
- * (ProcessingFailed, failed batches) or nowhere (Dropped).
+ * The Lambda processor stage (Firehose Developer Guide, "Transform source data in Amazon Data Firehose"): buffers
+ * records per the processor hints, invokes the transform with a Firehose event, validates the response, retries,
+ * and routes each record to S3 (Ok), the error output (ProcessingFailed, failed batches) or nowhere (Dropped).
  *
  * One buffer for all shards and one invocation at a time: batches reach the S3 buffers in read order, so records
  * of a key keep their order (a child shard's records are read only after its parent's, see shards.ts). Firehose
- * runs up to 5 invocations per shard (§3.1); in-process the transform is CPU-bound, so concurrency would not help.
+ * runs up to 5 invocations per shard; in-process the transform is CPU-bound, so concurrency would not help.
  *
- * Retries (§3.3): a thrown error, a timeout, an oversize response and an unparseable response
- * (`Lambda.JsonProcessingException`) are retried `numberOfRetries` times; after the last failure every record of
- * the batch goes to the error output with `attemptsMade` = 1 + retries. `Lambda.MissingRecordId` and
- * `Lambda.DuplicatedRecordId` are not retried (AWS's captured objects show attemptsMade 1 for them).
+ * Retries (Firehose Developer Guide, "Handle failure in data transformation"): a thrown error, a timeout, an
+ * oversize response and an unparseable response (`Lambda.JsonProcessingException`) are retried `numberOfRetries`
+ * times; after the last failure every record of the batch goes to the error output with `attemptsMade` = 1 +
+ * retries. `Lambda.MissingRecordId` and `Lambda.DuplicatedRecordId` are not retried (AWS's captured objects show
+ * attemptsMade 1 for them).
  */
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
@@ -173,7 +174,7 @@ export function createProcessor(options: ProcessorOptions): Processor {
         options.onDropped(record);
       } else {
         failedAt ??= options.now();
-        // Not retried (§3.3): the function answered, and it said this record cannot be processed.
+        // Not retried (as on AWS): the function answered, and it said this record cannot be processed.
         options.onFailed(record, { errorCode: 'Lambda.ProcessingFailed', attemptsMade: attempts, attemptEndingTimestamp: failedAt });
       }
     }
@@ -182,7 +183,7 @@ export function createProcessor(options: ProcessorOptions): Processor {
   return {
     add(record) {
       const requestBytes = eventRecordBytes(record);
-      // Keep each request under the Lambda request limit, whatever the size hint says (§3.1).
+      // Keep each request under the Lambda request limit, whatever the size hint says.
       if (current.length > 0 && currentRequestBytes + requestBytes > MAX_INVOCATION_REQUEST_BYTES) cut();
       if (current.length === 0) openedAt = Date.now();
       current.push(record);

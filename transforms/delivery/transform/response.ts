@@ -1,14 +1,15 @@
 /**
- * Checks a transform response the way Firehose does (reference §3.3): a JSON object with a `records` array, every
- * request `recordId` exactly once, `result` one of Ok / Dropped / ProcessingFailed, `data` base64.
+ * Checks a transform response the way Firehose does (Firehose Developer Guide, "Required parameters for data
+ * transformation"): a JSON object with a `records` array, every request `recordId` exactly once, `result` one of
+ * Ok, Dropped or ProcessingFailed, `data` base64.
  *
- * Decisions on the unverified points (§7.1–7.3, README.md "Decisions"):
+ * Decisions on the points AWS does not document (the runner's README.md, "Decisions on unverified points" 1–3):
  * - `data` is required on every entry, Dropped and ProcessingFailed too: the docs say every record needs
  *   recordId, result and data, and a transform that passes here should pass on AWS.
  * - A missing or duplicated id fails the whole batch: once the function answered ids it was not asked about, or
  *   not the ones it was asked, no entry of that response is trustworthy.
  * - An invalid `result`, a non-string id or non-base64 data is `Lambda.JsonProcessingException` (wrong status model).
- * - Unknown extra ids are ignored (observed on AWS, §3.3) and counted.
+ * - Unknown extra ids are ignored (observed on AWS, common/aws/README.md §5.3) and counted.
  */
 import { MAX_INVOCATION_RESPONSE_BYTES } from '../limits.js';
 
@@ -155,7 +156,7 @@ export function responseBytes(response: unknown): number {
   return total;
 }
 
-/** True when the response exceeds Lambda's 6 MiB response limit (§3.1), which fails the invocation. */
+/** True when the response exceeds Lambda's 6 MiB response limit, which fails the invocation. */
 export function exceedsResponseLimit(response: unknown, limit = MAX_INVOCATION_RESPONSE_BYTES): boolean {
   return responseBytes(response) > limit;
 }

@@ -17,7 +17,7 @@ export function classifyFirehoseError(caught: unknown, operation: string): Gatew
   return classifyAwsError(caught, operation, FATAL_HINTS);
 }
 
-/** Per-record error codes of PutRecordBatch (reference §4.7): both are worth retrying. */
+/** Per-record error codes of PutRecordBatch (Firehose API Reference, PutRecordBatchResponseEntry): both are retriable. */
 export function isRetriableFirehoseEntryError(code: string): boolean {
   return code === 'ServiceUnavailableException' || code === 'InternalFailure';
 }

@@ -26,8 +26,9 @@ export interface ShardMapOptions {
 
 /**
  * Which open shard each partition key lands on: MD5 of the key's UTF-8 bytes as an unsigned 128-bit big-endian
- * integer, inside the shard's inclusive [StartingHashKey, EndingHashKey] (shared/reference §1.2). The map is
- * loaded with ListShards (paginated) and refreshed when the stream changes.
+ * integer, inside the shard's inclusive [StartingHashKey, EndingHashKey] (Kinesis Developer Guide, "Kinesis Data
+ * Streams terminology"; the byte order is the emulators', see common/aws/README.md §1). The map is loaded with
+ * ListShards (paginated) and refreshed when the stream changes.
  */
 export interface ShardMap {
   /** Loads the map; resolves when it is current. Concurrent calls share one ListShards walk. */
