@@ -7,10 +7,14 @@
  * (the runner uses single PutObject calls), and `aws-chunked` bodies are not decoded (the client sets WHEN_REQUIRED
  * checksums).
  */
+import { createHash, randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
+import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { buffer } from 'node:stream/consumers';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import S3rver from 's3rver';
+import S3rver, { type S3rverStore } from 's3rver';
 import { DeliveryError } from '../transforms/delivery/errors.js';
 
 export { createS3Client, DEFAULT_S3_CLIENT_OPTIONS } from '../transforms/delivery/s3-writer/client.js';
@@ -60,6 +64,7 @@ export async function startLocalS3(options: LocalS3Options): Promise<LocalS3> {
     vhostBuckets: false,
     configureBuckets: buckets.map((name) => ({ name })),
   });
+  commitWholeObjectsOnly(s3rver.store);
   let server: Server;
   try {
     mkdirSync(options.dir, { recursive: true });
@@ -95,5 +100,32 @@ export async function startLocalS3(options: LocalS3Options): Promise<LocalS3> {
       });
       return closed;
     },
+  };
+}
+
+/**
+ * S3 stores an object only once its whole body arrived, and a reader sees the old object or the new one, never a
+ * part. s3rver 3.7.1 truncates the object's file first and streams the body into it, so an upload cut off by the
+ * client (a PutObject aborted at close, a reset connection) leaves an empty or partial object in place of the one
+ * that was there, and a GET during a PUT can read a partial file. Here the body is read to its end first (an
+ * aborted request rejects, and nothing is written), written to a temporary file beside the object and renamed over
+ * it; then s3rver's own metadata step runs as before.
+ */
+function commitWholeObjectsOnly(store: S3rverStore): void {
+  store.putObject = async (object) => {
+    const content = Buffer.isBuffer(object.content) ? object.content : await buffer(object.content);
+    const objectPath = store.getResourcePath(object.bucket, object.key, 'object');
+    await mkdir(dirname(objectPath), { recursive: true });
+    const temporary = `${objectPath}.${randomUUID()}.partial`;
+    try {
+      await writeFile(temporary, content);
+      await rename(temporary, objectPath);
+    } catch (err) {
+      await rm(temporary, { force: true });
+      throw err;
+    }
+    const md5 = createHash('md5').update(content).digest('hex');
+    await store.putMetadata(object.bucket, object.key, object.metadata, md5);
+    return { size: content.length, md5 };
   };
 }

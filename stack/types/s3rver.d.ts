@@ -29,5 +29,21 @@ declare module 's3rver' {
     /** Koa request listener, for an http.Server the caller owns. */
     callback(): (req: IncomingMessage, res: ServerResponse) => void;
     readonly logger: { close(): void };
+    /** The filesystem store behind the API. */
+    readonly store: S3rverStore;
+  }
+
+  /** An object as the PUT controller hands it to the store: the request body as a stream (or a Buffer). */
+  export interface S3rverObject {
+    bucket: string;
+    key: string;
+    content: NodeJS.ReadableStream | Buffer;
+    metadata: Record<string, string>;
+  }
+
+  export interface S3rverStore {
+    putObject(object: S3rverObject): Promise<{ size: number; md5: string }>;
+    getResourcePath(bucket: string, key: string, resource: string): string;
+    putMetadata(bucket: string, key: string, metadata: Record<string, string>, md5: string): Promise<void>;
   }
 }
