@@ -5,7 +5,7 @@
  */
 import { parseArgs } from 'node:util';
 import { runScript } from './lib/cleanup.js';
-import { runThroughGateway } from './lib/gateway-run.js';
+import { mqttLoad, runThroughGateway } from './lib/gateway-run.js';
 import { describeMachine, machineInfo } from './lib/machine.js';
 import { startStub } from './lib/stub.js';
 import { formatNumber, printTable } from './lib/table.js';
@@ -54,10 +54,10 @@ async function main(): Promise<void> {
           kinesisEndpoint: stub.url,
           gatewayArgs: ['--shards', '16', '--ack', mode],
           cpu: 0,
-          load: {
+          drive: mqttLoad({
             connections: devices, qos: 1, inflight: 50, durationMs, payloadBytes: 200, clientIdPrefix: `ack-${mode}-`,
             ...(rate > 0 ? { ratePerConnection: rate } : {}),
-          },
+          }),
         });
         rates.push(r.load.throughputPerSec);
         p50s.push(r.load.latencyMs?.p50 ?? Number.NaN);

@@ -8,7 +8,7 @@
  */
 import { parseBenchArgs, emitJson, intOption } from './lib/cli.js';
 import { runScript } from './lib/cleanup.js';
-import { noiseNotes, runThroughGateway } from './lib/gateway-run.js';
+import { mqttLoad, noiseNotes, runThroughGateway } from './lib/gateway-run.js';
 import type { GatewayRunResult } from './lib/gateway-run.js';
 import { describeBuild, gatewayBuild } from './lib/gateway-build.js';
 import { describeMachine, machineInfo } from './lib/machine.js';
@@ -111,7 +111,7 @@ async function main(): Promise<void> {
     for (let rep = 1; rep <= repeats; rep++) {
       const stub = await startStub({ shards: s.shards, retain: false });
       try {
-        const g = await runThroughGateway({ kinesisEndpoint: stub.url, cpu: gatewayCpu, load, drainMaxMs });
+        const g = await runThroughGateway({ kinesisEndpoint: stub.url, cpu: gatewayCpu, drive: mqttLoad(load), sendMs: durationMs, drainMaxMs });
         result.gateway.push(g);
         progress(s, rep, 'gateway', delivered(s, g), g.load.errors, g.crashed);
       } finally {

@@ -1,17 +1,15 @@
 /** Bare aedes (bench/loadgen/raw-aedes.ts) as a separate, pinned process: the baseline beside the gateway. */
-import { spawn } from 'node:child_process';
-import type { ChildProcess } from 'node:child_process';
 import { createRequire } from 'node:module';
-import { createInterface } from 'node:readline';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { trackChild } from './cleanup.js';
+import { inheritedEnv, spawnLogged, type LoggedProcess } from '../../stack/harness/logged-process.js';
 import { pinnedCommand } from './proc.js';
 
 export interface RawBrokerProcess {
+  readonly proc: LoggedProcess;
   readonly pid: number;
   readonly port: number;
-  readonly child: ChildProcess;
   exitStatus(): string | undefined;
+  /** SIGTERM, then SIGKILL after `graceMs` (default 3 s). */
   stop(graceMs?: number): Promise<void>;
 }
 
@@ -24,39 +22,19 @@ function brokerCommand(): string[] {
 }
 
 export async function startRawBroker(cpu: number | undefined): Promise<RawBrokerProcess> {
-  const [cmd, ...args] = pinnedCommand(cpu, brokerCommand());
-  const child = spawn(cmd as string, args, { stdio: ['ignore', 'pipe', 'inherit'] });
-  trackChild(child);
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const stop = async (graceMs = 3_000): Promise<void> => {
-    if (child.exitCode !== null || child.signalCode !== null) return;
-    child.kill('SIGTERM');
-    const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
-    await exited;
-    clearTimeout(timer);
-  };
-  const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream });
+  const proc = spawnLogged('raw aedes', pinnedCommand(cpu, brokerCommand()), { env: inheritedEnv(), keepLogs: false });
+  let port: number;
   try {
-    const port = await new Promise<number>((resolve, reject) => {
-      void exited.then(() => reject(new Error(`raw aedes exited early (${child.exitCode ?? child.signalCode})`)));
-      lines.on('line', (line) => {
-        try {
-          const msg = JSON.parse(line) as { event?: string; port?: number };
-          if (msg.event === 'listening' && typeof msg.port === 'number') resolve(msg.port);
-        } catch {
-          // Not the JSON start line.
-        }
-      });
-    });
-    return {
-      pid: child.pid as number,
-      port,
-      child,
-      exitStatus: () => (child.exitCode !== null ? `exit ${child.exitCode}` : child.signalCode !== null ? `signal ${child.signalCode}` : undefined),
-      stop,
-    };
+    port = Number((await proc.waitForLog((l) => l['event'] === 'listening' && typeof l['port'] === 'number'))['port']);
   } catch (err) {
-    await stop(0);
+    await proc.kill();
     throw err;
   }
+  return {
+    proc,
+    pid: proc.pid,
+    port,
+    exitStatus: proc.exitStatus,
+    stop: async (graceMs = 3_000) => void (await proc.stop('SIGTERM', graceMs)),
+  };
 }

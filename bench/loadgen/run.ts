@@ -4,7 +4,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import { performance } from 'node:perf_hooks';
-import { LatencyHistogram } from './histogram.js';
+import { mergeLatency, summaryMs } from './histogram.js';
 import type { LatencySummaryMs } from './histogram.js';
 import type { MainToWorker, WorkerConfig, WorkerToMain } from './worker.js';
 
@@ -241,7 +241,6 @@ export async function runLoad(options: LoadOptions = {}): Promise<LoadResult> {
 }
 
 function summarise(qos: 0 | 1, connected: Connected[], done: Done[], cpu: NodeJS.CpuUsage, wallMs: number): LoadResult {
-  const latency = new LatencyHistogram();
   let sent = 0;
   let acked = 0;
   let errors = 0;
@@ -251,8 +250,8 @@ function summarise(qos: 0 | 1, connected: Connected[], done: Done[], cpu: NodeJS
     acked += d.acked;
     errors += d.errors;
     lastError = d.lastError ?? lastError;
-    latency.merge(new LatencyHistogram(d.histogram, d.histogramMax));
   }
+  const latency = mergeLatency(done.map((d) => d.latency));
   const span = (items: Array<{ startedAt: number; finishedAt: number }>): number =>
     items.reduce((t, i) => Math.max(t, i.finishedAt), 0) - items.reduce((t, i) => Math.min(t, i.startedAt), Number.POSITIVE_INFINITY);
   const durationMs = span(done);
@@ -265,7 +264,7 @@ function summarise(qos: 0 | 1, connected: Connected[], done: Done[], cpu: NodeJS
     connectMs: round(span(connected)),
     durationMs: round(durationMs),
     throughputPerSec: round(((qos === 1 ? acked : sent) * 1000) / Math.max(durationMs, 1e-3), 0),
-    latencyMs: qos === 1 ? latency.summaryMs() : null,
+    latencyMs: qos === 1 ? summaryMs(latency.histogram, latency.maxNs) : null,
     generatorCpu: {
       userMs: round(cpu.user / 1000),
       systemMs: round(cpu.system / 1000),

@@ -7,7 +7,7 @@ import { startDeliveryRunner, type DeliveryRunner } from '../../transforms/deliv
 import { createTransform, loadCatalogFile } from '../../transforms/lambda/handler.js';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
 import { readRawStream } from '../support/kinesis.js';
-import { closeAll, connectDevice } from '../support/mqtt.js';
+import { closeAll, connectDevice } from '../../stack/harness/mqtt-client.js';
 import { getObject, listObjects, startTestS3, TEST_BUCKET, waitFor, type TestS3 } from '../support/s3.js';
 
 const CATALOG = loadCatalogFile(new URL('../../transforms/catalog.json', import.meta.url).pathname);
