@@ -1,18 +1,20 @@
 /**
  * One measured run through the real gateway: start it (pinned), drive a load through it (the MQTT load generator,
  * autocannon, real MQTT clients), sample the gateway's CPU over the load's window, poll /metrics for a
- * forwarded-readings timeline, wait until forwarding stops rising, and stop it. The Kinesis endpoint is the
- * caller's, so it can be read back afterwards.
+ * forwarded-readings timeline, wait until forwarding stops rising, and stop it. The Kinesis endpoint is a fresh
+ * stub (and a stub Firehose endpoint for `--sink firehose`), the embedded server, or the caller's own, to read back.
  */
 import { performance } from 'node:perf_hooks';
 import { runLoad } from '../loadgen/run.js';
 import type { LoadOptions, LoadResult } from '../loadgen/run.js';
+import { startFirehoseStub } from './firehose-stub.js';
 import { startGatewayProcess } from './gateway-process.js';
-import type { GatewayProcess, LogSummary } from './gateway-process.js';
+import type { GatewayProcess, GatewayProcessOptions, LogSummary } from './gateway-process.js';
 import { histogramQuantile, scrape } from './prom.js';
 import type { Metrics } from './prom.js';
 import { CoreWindow, CpuWindow, processMemory, waitForQuiet } from './proc.js';
 import type { QuietResult } from './proc.js';
+import { startStub } from './stub.js';
 
 export const FORWARDED = 'tidegate_readings_forwarded_total';
 export const BUFFERED = 'tidegate_bridge_buffered_readings';
@@ -42,11 +44,19 @@ export function mqttLoad(load: LoadSpec, onConnected?: (pid: number) => Promise<
 }
 
 export interface GatewayRunOptions<R> {
-  /** Undefined: the gateway's embedded Kinesis server. */
-  kinesisEndpoint: string | undefined;
+  /**
+   * Shards of a fresh, unthrottled stub Kinesis endpoint that keeps no records (the gateway also gets `--shards N`).
+   * Without it: `kinesisEndpoint`, or else the gateway's embedded Kinesis server.
+   */
+  shards?: number;
+  kinesisEndpoint?: string;
+  /** `firehose`: also a stub Firehose endpoint, and `--sink firehose` pointing at it. Default kinesis. */
+  sink?: 'kinesis' | 'firehose';
   /** Run the local delivery runner and embedded S3. Default false. */
   delivery?: boolean;
-  gatewayArgs?: readonly string[];
+  /** Further gateway flags. */
+  args?: readonly string[];
+  /** CPU to pin the gateway to; undefined: not pinned. */
   cpu: number | undefined;
   drive: Drive<R>;
   /** Sending time, for the steady-state rate. Default: the load's window. */
@@ -115,13 +125,31 @@ export interface GatewayRunResult<R = LoadResult> {
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 export async function runThroughGateway<R>(options: GatewayRunOptions<R>): Promise<GatewayRunResult<R>> {
+  const kinesis = options.shards === undefined ? undefined : await startStub({ shards: options.shards, retain: false });
+  try {
+    const firehose = options.sink === 'firehose' ? await startFirehoseStub() : undefined;
+    try {
+      return await measure(options, {
+        kinesisEndpoint: kinesis?.url ?? options.kinesisEndpoint,
+        delivery: options.delivery ?? false,
+        args: [
+          ...(options.shards === undefined ? [] : ['--shards', String(options.shards)]),
+          ...(firehose === undefined ? [] : ['--sink', 'firehose', '--firehose-endpoint', firehose.url]),
+          ...(options.args ?? []),
+        ],
+        cpu: options.cpu,
+      });
+    } finally {
+      await firehose?.close();
+    }
+  } finally {
+    await kinesis?.close();
+  }
+}
+
+async function measure<R>(options: GatewayRunOptions<R>, launch: GatewayProcessOptions): Promise<GatewayRunResult<R>> {
   const quiet = options.waitForQuiet === false ? undefined : await waitForQuiet();
-  const gateway = await startGatewayProcess({
-    kinesisEndpoint: options.kinesisEndpoint,
-    delivery: options.delivery ?? false,
-    args: options.gatewayArgs ?? [],
-    cpu: options.cpu,
-  });
+  const gateway = await startGatewayProcess(launch);
   const pollMs = options.pollMs ?? 500;
   const cpu = new CpuWindow(gateway.pid);
   const core = options.cpu === undefined ? undefined : new CoreWindow(options.cpu);

@@ -1,8 +1,15 @@
-/** Bare aedes (bench/loadgen/raw-aedes.ts) as a separate, pinned process: the baseline beside the gateway. */
+/**
+ * Bare aedes (bench/loadgen/raw-aedes.ts) as a separate, pinned process, and one measured run against it: the
+ * baseline beside each gateway run.
+ */
 import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { inheritedEnv, spawnLogged, type LoggedProcess } from '../../stack/harness/logged-process.js';
-import { pinnedCommand } from './proc.js';
+import { runLoad } from '../loadgen/run.js';
+import type { LoadResult } from '../loadgen/run.js';
+import type { LoadSpec } from './gateway-run.js';
+import { CoreWindow, CpuWindow, pinnedCommand, processMemory, waitForQuiet } from './proc.js';
+import type { QuietResult } from './proc.js';
 
 export interface RawBrokerProcess {
   readonly proc: LoggedProcess;
@@ -37,4 +44,52 @@ export async function startRawBroker(cpu: number | undefined): Promise<RawBroker
     exitStatus: proc.exitStatus,
     stop: async (graceMs = 3_000) => void (await proc.stop('SIGTERM', graceMs)),
   };
+}
+
+export interface RawRunResult {
+  load: LoadResult;
+  cpuPercent: number | undefined;
+  /** When pinned: total busy percent of the broker's core over the window. */
+  coreBusyPercent: number | undefined;
+  quiet: QuietResult;
+  rssBytes: number | undefined;
+  peakRssBytes: number | undefined;
+  crashed: string | undefined;
+}
+
+export async function runThroughRawAedes(
+  cpu: number | undefined,
+  load: LoadSpec,
+): Promise<RawRunResult> {
+  const quiet = await waitForQuiet();
+  const broker = await startRawBroker(cpu);
+  const window = new CpuWindow(broker.pid);
+  const core = cpu === undefined ? undefined : new CoreWindow(cpu);
+  let memory: ReturnType<typeof processMemory>;
+  try {
+    const result = await runLoad({
+      ...load,
+      port: broker.port,
+      onRunStart: () => {
+        window.start();
+        core?.start();
+      },
+      onRunEnd: () => {
+        window.stop();
+        core?.stop();
+        memory = processMemory(broker.pid);
+      },
+    });
+    return {
+      load: result,
+      cpuPercent: window.percent,
+      coreBusyPercent: core?.percent,
+      quiet,
+      rssBytes: memory?.rssBytes,
+      peakRssBytes: memory?.peakRssBytes,
+      crashed: broker.exitStatus(),
+    };
+  } finally {
+    await broker.stop();
+  }
 }

@@ -44,7 +44,7 @@ export async function runThrottled(options: ThrottledRunOptions): Promise<Thrott
     let startAt = 0;
     const run = await runThroughGateway({
       kinesisEndpoint: stub.url,
-      gatewayArgs: options.gatewayArgs,
+      args: options.gatewayArgs,
       cpu: options.cpu,
       drive: mqttLoad(options.load),
       onRunStart: () => {

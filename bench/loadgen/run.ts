@@ -127,39 +127,23 @@ function spawn(config: WorkerConfig): WorkerHandle {
         workerData: { config, entry: new URL('./worker.ts', here).href },
       })
     : new Worker(new URL('./worker.js', here), { workerData: { config } });
-  let resolveConnected: (m: Connected) => void = () => {};
-  let resolveDone: (m: Done) => void = () => {};
-  let rejectConnected: (err: Error) => void = () => {};
-  let rejectDone: (err: Error) => void = () => {};
-  const connected = new Promise<Connected>((resolve, reject) => {
-    resolveConnected = resolve;
-    rejectConnected = reject;
+  const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
+  // Any error, a failed connect or an early exit rejects whichever step is still awaited.
+  const failed = new Promise<never>((_, reject) => {
+    worker.on('error', reject);
+    worker.on('message', (m: WorkerToMain) => void (m.type === 'connectFailed' && reject(new Error(m.error))));
+    worker.once('exit', (code) => reject(new Error(`load worker exited (code ${code}) before finishing`)));
   });
-  const done = new Promise<Done>((resolve, reject) => {
-    resolveDone = resolve;
-    rejectDone = reject;
-  });
-  // Settling an already-settled promise is a no-op, so failures can reject both blindly.
-  const fail = (err: Error): void => {
-    rejectConnected(err);
-    rejectDone(err);
-  };
-  // Rejections are observed through Promise.all in runLoad; these no-ops stop "unhandled" noise.
-  connected.catch(() => {});
-  done.catch(() => {});
-  worker.on('message', (m: WorkerToMain) => {
-    if (m.type === 'connected') resolveConnected(m);
-    else if (m.type === 'done') resolveDone(m);
-    else fail(new Error(m.error));
-  });
-  worker.on('error', fail);
-  const exited = new Promise<void>((resolve) => {
-    worker.once('exit', (code) => {
-      fail(new Error(`load worker exited (code ${code}) before finishing`));
-      resolve();
+  const step = <T extends WorkerToMain['type']>(type: T): Promise<Extract<WorkerToMain, { type: T }>> => {
+    const reached = new Promise<Extract<WorkerToMain, { type: T }>>((resolve) => {
+      worker.on('message', (m: WorkerToMain) => void (m.type === type && resolve(m as Extract<WorkerToMain, { type: T }>)));
     });
-  });
-  return { worker, connected, done, exited };
+    const out = Promise.race([reached, failed]);
+    // Rejections are observed through Promise.all in runLoad; this stops "unhandled" noise for the other step.
+    out.catch(() => {});
+    return out;
+  };
+  return { worker, connected: step('connected'), done: step('done'), exited };
 }
 
 function buildConfigs(o: Required<Pick<LoadOptions, 'connections' | 'workers'>> & LoadOptions): WorkerConfig[] {

@@ -4,10 +4,9 @@
  * the transform). 10 MQTT devices publish QoS 1 readings at a steady rate, each carrying its index; a poller LISTs
  * the bucket every 100 ms and reads each new object once. Beside it, the baseline: publish → PUBACK (in Kinesis).
  */
-import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
-import type { S3Client } from '@aws-sdk/client-s3';
 import type { MqttClient } from 'mqtt';
 import { closeAll, connectDevice } from '../../stack/harness/mqtt-client.js';
+import { getObjectText, listObjects } from '../../stack/harness/s3-reader.js';
 import { createS3Client, LOCAL_S3_CREDENTIALS } from '../../stack/s3-server.js';
 import type { Drive } from '../lib/gateway-run.js';
 import { defineScenario } from './declare.js';
@@ -24,11 +23,6 @@ function percentile(values: readonly number[], p: number): number | undefined {
   if (values.length === 0) return undefined;
   const s = [...values].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))];
-}
-
-async function objectText(s3: S3Client, key: string): Promise<string> {
-  const out = await s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: key }));
-  return (await out.Body?.transformToString('utf8')) ?? '';
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
@@ -56,24 +50,18 @@ function publishAndWatchS3(readings: number): Drive<E2eResult> {
       poller = (async () => {
         while (polling) {
           const listedAt = Date.now();
-          let token: string | undefined;
-          do {
-            const page = await s3.send(new ListObjectsV2Command({ Bucket: BUCKET, ...(token === undefined ? {} : { ContinuationToken: token }) }));
-            for (const o of page.Contents ?? []) {
-              const key = o.Key ?? '';
-              if (keys.has(key) || key.startsWith('processing-failed/')) continue;
-              keys.add(key);
-              for (const line of (await objectText(s3, key)).split('\n')) {
-                if (line === '') continue;
-                const n = (JSON.parse(line) as { reading?: { n?: number } }).reading?.n;
-                const at = n === undefined ? undefined : publishedAt[n];
-                if (n === undefined || at === undefined) continue;
-                publishedAt[n] = undefined; // count each reading once (delivery is at least once)
-                visibleMs.push(listedAt - at);
-              }
+          for (const { key } of await listObjects(s3, BUCKET)) {
+            if (keys.has(key) || key.startsWith('processing-failed/')) continue;
+            keys.add(key);
+            for (const line of (await getObjectText(s3, BUCKET, key)).split('\n')) {
+              if (line === '') continue;
+              const n = (JSON.parse(line) as { reading?: { n?: number } }).reading?.n;
+              const at = n === undefined ? undefined : publishedAt[n];
+              if (n === undefined || at === undefined) continue;
+              publishedAt[n] = undefined; // count each reading once (delivery is at least once)
+              visibleMs.push(listedAt - at);
             }
-            token = page.IsTruncated === true ? page.NextContinuationToken : undefined;
-          } while (token !== undefined);
+          }
           if (visibleMs.length >= readings) break;
           await sleep(POLL_MS);
         }

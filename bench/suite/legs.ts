@@ -4,14 +4,12 @@
  * and throws when the run cannot be trusted (a crash, lost acknowledgements) rather than report it as slow.
  */
 import type { LoadResult } from '../loadgen/run.js';
-import { startFirehoseStub } from '../lib/firehose-stub.js';
 import { mqttLoad, noiseNotes, runThroughGateway } from '../lib/gateway-run.js';
-import type { Drive, GatewayRunResult, LoadSpec } from '../lib/gateway-run.js';
+import type { GatewayRunOptions, GatewayRunResult, LoadSpec } from '../lib/gateway-run.js';
 import { processMemory } from '../lib/proc.js';
 import { shardCap, shardsUsed } from '../lib/record-math.js';
-import { runThroughRawAedes } from '../lib/raw-run.js';
-import type { RawRunResult } from '../lib/raw-run.js';
-import { startStub } from '../lib/stub.js';
+import { runThroughRawAedes } from '../lib/raw-broker.js';
+import type { RawRunResult } from '../lib/raw-broker.js';
 import { runThrottled } from '../lib/throttled-run.js';
 import type { ThrottledRunResult } from '../lib/throttled-run.js';
 import type { FigureDecl, Leg } from './declare.js';
@@ -41,68 +39,31 @@ export function gatewayNotes(label: string, r: GatewayRunResult<unknown>): strin
   return out;
 }
 
-function loadNotes(label: string, load: LoadResult): string[] {
+export function loadNotes(label: string, load: LoadResult): string[] {
   return load.errors > 0 ? [`${label}: ${load.errors} generator errors (last: ${load.lastError ?? 'n/a'})`] : [];
 }
 
 const rate = (load: LoadResult): string => `${Math.round(load.throughputPerSec)} readings/s${load.latencyMs === null ? '' : `, p99 ${load.latencyMs.p99} ms`}`;
 
-export interface GatewayLegOptions<R> {
-  /** Shards of a fresh, unthrottled stub Kinesis endpoint that keeps no records (the gateway gets `--shards N`); undefined: the gateway's embedded Kinesis. */
-  shards?: number;
-  /** `firehose`: also a stub Firehose endpoint, and `--sink firehose` pointing at it. Default kinesis. */
-  sink?: 'kinesis' | 'firehose';
-  /** The local delivery runner and embedded S3. Default false. */
-  delivery?: boolean;
-  /** Further gateway flags. */
-  args?: readonly string[];
-  drive: Drive<R>;
+export interface GatewayLegOptions<R> extends Omit<GatewayRunOptions<R>, 'cpu'> {
   /** Throws when the load's own numbers are not valid. Default: none. */
   validate?: (label: string, load: R) => void;
   /** The progress line, from what the load measured. Default: none. */
   summary?: (load: R) => string;
-  /** /metrics poll interval and drain wait, as in runThroughGateway. */
-  pollMs?: number;
-  drainMaxMs?: number;
-  stopGraceMs?: number;
-  onGatewayStarted?: (pid: number) => Promise<void>;
 }
 
-/** The gateway (pinned child) with any load driver. */
+/** The gateway (pinned child) with any load driver, into stubs or its embedded Kinesis (see runThroughGateway). */
 export function gatewayLeg<R>(label: string, o: GatewayLegOptions<R>): Leg<GatewayRunResult<R>> {
+  const { validate, summary, ...run } = o;
   return {
     label,
     async run(ctx) {
-      const kinesis = o.shards === undefined ? undefined : await startStub({ shards: o.shards, retain: false });
-      try {
-        const firehose = o.sink === 'firehose' ? await startFirehoseStub() : undefined;
-        try {
-          const r = await runThroughGateway({
-            kinesisEndpoint: kinesis?.url,
-            cpu: ctx.subjectCpu,
-            drive: o.drive,
-            gatewayArgs: [
-              ...(o.shards === undefined ? [] : ['--shards', String(o.shards)]),
-              ...(firehose === undefined ? [] : ['--sink', 'firehose', '--firehose-endpoint', firehose.url]),
-              ...(o.args ?? []),
-            ],
-            ...(o.delivery === undefined ? {} : { delivery: o.delivery }),
-            ...(o.pollMs === undefined ? {} : { pollMs: o.pollMs }),
-            ...(o.drainMaxMs === undefined ? {} : { drainMaxMs: o.drainMaxMs }),
-            ...(o.stopGraceMs === undefined ? {} : { stopGraceMs: o.stopGraceMs }),
-            ...(o.onGatewayStarted === undefined ? {} : { onGatewayStarted: o.onGatewayStarted }),
-          });
-          if (r.crashed !== undefined) throw new Error(`${label}: process ended during the run (${r.crashed})`);
-          o.validate?.(label, r.load);
-          return r;
-        } finally {
-          await firehose?.close();
-        }
-      } finally {
-        await kinesis?.close();
-      }
+      // A gateway that ended during the run makes runThroughGateway throw.
+      const r = await runThroughGateway({ ...run, cpu: ctx.subjectCpu });
+      validate?.(label, r.load);
+      return r;
     },
-    ...(o.summary === undefined ? {} : { summary: (r: GatewayRunResult<R>) => (o.summary as (load: R) => string)(r.load) }),
+    ...(summary === undefined ? {} : { summary: (r: GatewayRunResult<R>) => summary(r.load) }),
     notes: (r) => gatewayNotes(label, r),
   };
 }
@@ -157,6 +118,21 @@ async function settledRss(pid: number, settleMs: number): Promise<number | undef
   return low;
 }
 
+/** Remarks for a bare-aedes run: a busy machine, other load on the broker's core. */
+export function rawNotes(label: string, r: RawRunResult): string[] {
+  const out: string[] = [];
+  if (!r.quiet.quiet) out.push(`${label}: machine busy before the run; ran anyway`);
+  const other = r.coreBusyPercent === undefined || r.cpuPercent === undefined ? 0 : r.coreBusyPercent - r.cpuPercent;
+  if (other > 15) out.push(`${label}: other load on the broker's core ${Math.round(other)}%`);
+  return out;
+}
+
+/**
+ * QoS 0 readings that reached Kinesis per second: what the generator "sent" may still sit in socket buffers, so
+ * forwarded total ÷ time from the first publish until the gateway's forwarded counter stopped rising.
+ */
+export const forwardedPerSec = (r: GatewayRunResult<unknown>): number => (r.forwardedTotal * 1000) / Math.max(r.lastRiseMs, 1);
+
 /** Bare aedes (pinned child) under the same load generator: the baseline. */
 export function rawAedesLeg(label: string, load: LoadSpec): Leg<RawRunResult> {
   return {
@@ -167,13 +143,7 @@ export function rawAedesLeg(label: string, load: LoadSpec): Leg<RawRunResult> {
       return r;
     },
     summary: (r) => rate(r.load),
-    notes(r) {
-      const out: string[] = [];
-      if (!r.quiet.quiet) out.push(`${label}: machine busy before the run; ran anyway`);
-      const other = r.coreBusyPercent === undefined || r.cpuPercent === undefined ? 0 : r.coreBusyPercent - r.cpuPercent;
-      if (other > 15) out.push(`${label}: other load on the broker's core ${Math.round(other)}%`);
-      return out;
-    },
+    notes: (r) => rawNotes(label, r),
   };
 }
 
@@ -187,7 +157,7 @@ export function throttledLeg(label: string, o: { shards: number; args: readonly 
     label,
     async run(ctx) {
       const x = await runThrottled({ shards: o.shards, gatewayArgs: o.args, cpu: ctx.subjectCpu, load: o.load });
-      assertValid(label, x.run.load, x.run.crashed);
+      assertValid(label, x.run.load);
       return x;
     },
     summary: (x) => `${Math.round(x.run.load.throughputPerSec)} readings/s, ${x.readback.records} records for ${x.readback.readings} readings`,
