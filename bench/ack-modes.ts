@@ -5,9 +5,8 @@
  */
 import { defineSettings, parseSettings, renderHelp, setting } from '../common/settings/index.js';
 import { runScript } from './lib/cleanup.js';
-import { runThroughGateway } from './lib/gateway-run.js';
+import { mqttLoad, runThroughGateway } from './lib/gateway-run.js';
 import { describeMachine, machineInfo } from './lib/machine.js';
-import { startStub } from './lib/stub.js';
 import { formatNumber, printTable } from './lib/table.js';
 
 const SETTINGS = defineSettings({
@@ -43,24 +42,19 @@ async function main(): Promise<void> {
     const p50s: number[] = [];
     const p99s: number[] = [];
     for (let run = 0; run < runs; run++) {
-      const stub = await startStub({ shards: 16, retain: false });
-      try {
-        const r = await runThroughGateway({
-          kinesisEndpoint: stub.url,
-          gatewayArgs: ['--shards', '16', '--ack', mode],
-          cpu: 0,
-          load: {
-            connections: devices, qos: 1, inflight: 50, durationMs, payloadBytes: 200, clientIdPrefix: `ack-${mode}-`,
-            ...(rate > 0 ? { ratePerConnection: rate } : {}),
-          },
-        });
-        rates.push(r.load.throughputPerSec);
-        p50s.push(r.load.latencyMs?.p50 ?? Number.NaN);
-        p99s.push(r.load.latencyMs?.p99 ?? Number.NaN);
-        process.stdout.write(`  ${mode} run ${run + 1}: ${formatNumber(Math.round(r.load.throughputPerSec))} acked/s, p50 ${r.load.latencyMs?.p50.toFixed(1)} ms, p99 ${r.load.latencyMs?.p99.toFixed(1)} ms, gateway CPU ${r.cpuPercent?.toFixed(0)}%\n`);
-      } finally {
-        await stub.close();
-      }
+      const r = await runThroughGateway({
+        shards: 16,
+        args: ['--ack', mode],
+        cpu: 0,
+        drive: mqttLoad({
+          connections: devices, qos: 1, inflight: 50, durationMs, payloadBytes: 200, clientIdPrefix: `ack-${mode}-`,
+          ...(rate > 0 ? { ratePerConnection: rate } : {}),
+        }),
+      });
+      rates.push(r.load.throughputPerSec);
+      p50s.push(r.load.latencyMs?.p50 ?? Number.NaN);
+      p99s.push(r.load.latencyMs?.p99 ?? Number.NaN);
+      process.stdout.write(`  ${mode} run ${run + 1}: ${formatNumber(Math.round(r.load.throughputPerSec))} acked/s, p50 ${r.load.latencyMs?.p50.toFixed(1)} ms, p99 ${r.load.latencyMs?.p99.toFixed(1)} ms, gateway CPU ${r.cpuPercent?.toFixed(0)}%\n`);
     }
     rows.push([mode, formatNumber(Math.round(median(rates))), median(p50s).toFixed(1), median(p99s).toFixed(1)]);
     summary[mode] = { ackedPerSec: median(rates), p50Ms: median(p50s), p99Ms: median(p99s) };

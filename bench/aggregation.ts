@@ -11,15 +11,15 @@
 import { setting } from '../common/settings/index.js';
 import { emitJson, parseBenchArgs } from './lib/cli.js';
 import { runScript } from './lib/cleanup.js';
-import { noiseNotes, otherLoad } from './lib/gateway-run.js';
-import { describeBuild, gatewayBuild } from './lib/gateway-build.js';
-import { describeMachine, machineInfo } from './lib/machine.js';
-import { pinSelf, shouldPin } from './lib/proc.js';
+import { otherLoad } from './lib/gateway-run.js';
+import { describeBuild } from './lib/gateway-build.js';
+import { benchSetup, describeMachine } from './lib/machine.js';
 import { runThrottled } from './lib/throttled-run.js';
 import type { ThrottledRunResult } from './lib/throttled-run.js';
 import { PUT_PAYLOAD_UNIT_BYTES, perMillion, shardCap } from './lib/record-math.js';
 import { formatNumber, pct, printTable, round } from './lib/table.js';
 import type { Cell } from './lib/table.js';
+import { gatewayNotes, loadNotes } from './suite/legs.js';
 
 const USAGE = {
   usage: 'npx tsx bench/aggregation.ts [options]',
@@ -64,11 +64,7 @@ async function main(): Promise<void> {
   const { repeats, devices, payloadBytes } = args.values;
   const perDeviceOn = args.values.readingsOn ?? (args.quick ? 30 : 300);
   const perDeviceOff = args.values.readingsOff ?? (args.quick ? 10 : 100);
-  const pinnable = shouldPin();
-  const machine = machineInfo(pinnable);
-  machine.pinned = pinnable && pinSelf(1);
-  // Snapshot the build now: every run of this script measures the same gateway even if dist/ is rebuilt meanwhile.
-  const gateway = gatewayBuild();
+  const { machine, build: gateway, subjectCpu } = benchSetup();
   const build = gateway.info;
   const defaultMaxBytes = Number(gateway.defaultOf('aggregation-max-bytes') ?? Number.NaN);
   const maxBytesList = [...new Set([...REQUESTED_MAX_BYTES, ...(Number.isInteger(defaultMaxBytes) ? [defaultMaxBytes] : [])])].sort((a, b) => a - b);
@@ -93,7 +89,7 @@ async function main(): Promise<void> {
     const result = await runThrottled({
       shards: SHARDS,
       gatewayArgs,
-      cpu: machine.pinned ? 0 : undefined,
+      cpu: subjectCpu,
       load: {
         qos: 1, connections: devices, inflight: 50, payloadBytes, workers: 1, clientIdPrefix: 'agg',
         messagesPerConnection: config.readingsPerDevice,
@@ -182,13 +178,9 @@ function report(results: readonly ConfigResult[], repeats: number, payloadBytes:
   const notes = results.flatMap((c) => {
     const x = c.result;
     const name = label(c, repeats);
-    const out: string[] = [];
-    if (x.run.crashed !== undefined) out.push(`${name}: gateway process ended during the run (${x.run.crashed})`);
-    if (x.run.longestStallMs >= 2000) out.push(`${name}: forwarding stalled ${round(x.run.longestStallMs)} ms with readings buffered`);
-    if (x.run.load.lastError !== undefined) out.push(`${name}: generator error: ${x.run.load.lastError}`);
+    const out = [...(x.run.crashed === undefined ? [] : [`${name}: gateway process ended during the run (${x.run.crashed})`]), ...gatewayNotes(name, x.run), ...loadNotes(name, x.run.load)];
     const stalls = x.timeline.filter((s) => s.t > 1.5 && s.t < x.seconds - 1 && s.bytesPerSec === 0).length;
     if (stalls > 0) out.push(`${name}: ${stalls} one-second intervals with nothing accepted by the endpoint`);
-    out.push(...noiseNotes(name, x.run));
     return out;
   });
   process.stdout.write(`\n## Observations\n\n${notes.length === 0 ? 'none' : notes.map((n) => `- ${n}`).join('\n')}\n`);

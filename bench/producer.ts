@@ -9,17 +9,16 @@
 import { setting } from '../common/settings/index.js';
 import { parseBenchArgs, emitJson } from './lib/cli.js';
 import { runScript } from './lib/cleanup.js';
-import { noiseNotes, runThroughGateway } from './lib/gateway-run.js';
+import { mqttLoad, runThroughGateway } from './lib/gateway-run.js';
 import type { GatewayRunResult } from './lib/gateway-run.js';
-import { describeBuild, gatewayBuild } from './lib/gateway-build.js';
-import { describeMachine, machineInfo } from './lib/machine.js';
-import { pinSelf, shouldPin } from './lib/proc.js';
-import { runThroughRawAedes } from './lib/raw-run.js';
-import type { RawRunResult } from './lib/raw-run.js';
+import { describeBuild } from './lib/gateway-build.js';
+import { benchSetup, describeMachine } from './lib/machine.js';
+import { runThroughRawAedes } from './lib/raw-broker.js';
+import type { RawRunResult } from './lib/raw-broker.js';
 import { shardCap, shardsUsed } from './lib/record-math.js';
-import { startStub } from './lib/stub.js';
 import { formatSpread, formatNumber, mib, pct, printTable, round, spread } from './lib/table.js';
 import type { Cell, Spread } from './lib/table.js';
+import { forwardedPerSec, gatewayNotes, loadNotes, rawNotes } from './suite/legs.js';
 
 const USAGE = {
   usage: 'npx tsx bench/producer.ts [options]',
@@ -67,12 +66,9 @@ interface ScenarioResult {
   raw: RawRunResult[];
 }
 
-/**
- * Readings that reached Kinesis per second. QoS 1: acked/s (a PUBACK means Kinesis accepted it). QoS 0: the
- * generator's "sent" is not delivered, so forwarded total ÷ time until the forwarded counter stopped rising.
- */
+/** Readings that reached Kinesis per second. QoS 1: acked/s (a PUBACK means Kinesis accepted it); QoS 0: see forwardedPerSec. */
 function delivered(s: Scenario, r: GatewayRunResult): number {
-  return s.qos === 0 ? (r.forwardedTotal * 1000) / Math.max(r.lastRiseMs, 1) : r.load.throughputPerSec;
+  return s.qos === 0 ? forwardedPerSec(r) : r.load.throughputPerSec;
 }
 
 async function main(): Promise<void> {
@@ -81,14 +77,7 @@ async function main(): Promise<void> {
   const repeats = args.values.repeats ?? (args.quick ? 1 : 3);
   const durationMs = args.values.durationMs ?? (args.quick ? 1500 : 5000);
   const drainMaxMs = args.quick ? 30_000 : 120_000;
-  // Machine info first: after pinning, this process sees only one core.
-  const pinnable = shouldPin();
-  const machine = machineInfo(pinnable);
-  const pin = pinnable && pinSelf(1);
-  machine.pinned = pin;
-  const gatewayCpu = pin ? 0 : undefined;
-  // Snapshot the build now: every run of this script measures the same gateway even if dist/ is rebuilt meanwhile.
-  const gateway = gatewayBuild();
+  const { machine, build: gateway, subjectCpu: gatewayCpu } = benchSetup();
   const build = gateway.info;
   // The cap depends on how many readings fit one aggregate: the build's default --aggregation-max-bytes.
   const aggregationMaxBytes = Number(gateway.defaultOf('aggregation-max-bytes') ?? 51_200);
@@ -112,14 +101,9 @@ async function main(): Promise<void> {
       drainTimeoutMs: s.qos === 0 ? drainMaxMs : 30_000,
     };
     for (let rep = 1; rep <= repeats; rep++) {
-      const stub = await startStub({ shards: s.shards, retain: false });
-      try {
-        const g = await runThroughGateway({ kinesisEndpoint: stub.url, cpu: gatewayCpu, load, drainMaxMs });
-        result.gateway.push(g);
-        progress(s, rep, 'gateway', delivered(s, g), g.load.errors, g.crashed);
-      } finally {
-        await stub.close();
-      }
+      const g = await runThroughGateway({ shards: s.shards, cpu: gatewayCpu, drive: mqttLoad(load), sendMs: durationMs, drainMaxMs });
+      result.gateway.push(g);
+      progress(s, rep, 'gateway', delivered(s, g), g.load.errors, g.crashed);
       if (s.baselineOf === undefined) {
         const r = await runThroughRawAedes(gatewayCpu, load);
         result.raw.push(r);
@@ -208,26 +192,14 @@ function report(results: readonly ScenarioResult[], payloadBytes: number, aggreg
       ]),
     ),
   );
-  const notes = results.flatMap(({ scenario: s, gateway }) =>
-    gateway.flatMap((g, i) => {
-      const out: string[] = [];
-      if (g.crashed !== undefined) out.push(`[${s.id}] run ${i + 1}: gateway process ended during the run (${g.crashed})`);
-      if (g.longestStallMs >= 2000) out.push(`[${s.id}] run ${i + 1}: forwarding stalled ${round(g.longestStallMs)} ms with readings buffered`);
-      if (g.load.lastError !== undefined) out.push(`[${s.id}] run ${i + 1}: generator error: ${g.load.lastError}`);
-      out.push(...noiseNotes(`[${s.id}] run ${i + 1} gateway`, g));
-      const warn = (g.logs.byLevel['warn'] ?? 0) + (g.logs.byLevel['error'] ?? 0) + (g.logs.byLevel['fatal'] ?? 0);
-      if (warn > 0) out.push(`[${s.id}] run ${i + 1}: ${warn} warn/error log lines, last: ${g.logs.notable.slice(-2).join(' | ')}`);
-      return out;
+  const notes = results.flatMap(({ scenario: s, gateway, raw }) => [
+    ...gateway.flatMap((g, i) => {
+      const label = `[${s.id}] run ${i + 1} gateway`;
+      return [...(g.crashed === undefined ? [] : [`${label}: process ended during the run (${g.crashed})`]), ...gatewayNotes(label, g), ...loadNotes(label, g.load)];
     }),
-  );
-  for (const { scenario: s, raw } of results) {
-    if (results.some((x) => x.scenario.id === s.baselineOf)) continue; // shared runs, noted once
-    raw.forEach((r, i) => {
-      const other = others(r.coreBusyPercent, r.cpuPercent);
-      if (!r.quiet.quiet) notes.push(`[${s.id}] run ${i + 1} raw aedes: machine busy before the run; ran anyway`);
-      if ((other ?? 0) > 15) notes.push(`[${s.id}] run ${i + 1} raw aedes: other load on core 0 ${Math.round(other ?? 0)}%`);
-    });
-  }
+    // Shared raw-aedes runs are noted once, with the scenario that ran them.
+    ...(results.some((x) => x.scenario.id === s.baselineOf) ? [] : raw.flatMap((r, i) => rawNotes(`[${s.id}] run ${i + 1} raw aedes`, r))),
+  ]);
   process.stdout.write(`\n## Observations\n\n${notes.length === 0 ? 'none' : notes.map((n) => `- ${n}`).join('\n')}\n`);
 }
 

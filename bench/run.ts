@@ -10,10 +10,9 @@ import { fileURLToPath } from 'node:url';
 import { defineSettings, isSettingsError, parseSettings, renderHelp, setting } from '../common/settings/index.js';
 import { runScript } from './lib/cleanup.js';
 import { openFilesLimit, reexecWithFdLimit } from './lib/fd-limit.js';
-import { gatewayBuild } from './lib/gateway-build.js';
 import { setGatewayNodeArgs } from './lib/gateway-process.js';
-import { machineInfo } from './lib/machine.js';
-import { configureQuietWait, pinSelf, shouldPin } from './lib/proc.js';
+import { benchSetup } from './lib/machine.js';
+import { configureQuietWait } from './lib/proc.js';
 import { compareResults, DEFAULT_THRESHOLD_PERCENT } from './report/compare.js';
 import { markdownReport } from './report/markdown.js';
 import { RESULTS_SCHEMA } from './report/results.js';
@@ -157,22 +156,19 @@ async function main(): Promise<void> {
       return;
     }
   }
-  let build;
+  let setup;
   try {
-    build = gatewayBuild();
+    setup = benchSetup();
   } catch (err) {
     fail((err as Error).message);
   }
+  const { machine, build } = setup;
+  const pinned = machine.pinned;
   configureQuietWait(args.quietWaitS * 1000);
   if (args.profileGateway !== undefined) {
     mkdirSync(args.profileGateway, { recursive: true });
     setGatewayNodeArgs(['--cpu-prof', `--cpu-prof-dir=${args.profileGateway}`]);
   }
-  // Machine info before pinning: afterwards this process sees one CPU.
-  const pinnable = shouldPin();
-  const machine = machineInfo(pinnable);
-  const pinned = pinnable && pinSelf(1);
-  machine.pinned = pinned;
   const startedAt = new Date().toISOString();
   const t0 = performance.now();
   const command = `npm run bench --${process.argv.slice(2).map((a) => ` ${a}`).join('')}`;
@@ -188,7 +184,7 @@ async function main(): Promise<void> {
       quick: args.quick,
       runs,
       runTimeoutMs: args.runTimeoutS * 1000,
-      subjectCpu: pinned ? 0 : undefined,
+      subjectCpu: setup.subjectCpu,
       build,
       log: (message) => log(`  ${tag} ${message}`),
     });

@@ -20,6 +20,7 @@ import { encodeEntry } from '../common/spool/format.js';
 import { openSpool } from '../common/spool/index.js';
 import { runScript, trackDirectory } from './lib/cleanup.js';
 import { setting } from '../common/settings/index.js';
+import { createLatencyHistogram, percentileNs, recordNs } from './loadgen/histogram.js';
 import { emitJson, parseBenchArgs } from './lib/cli.js';
 import { describeMachine, machineInfo } from './lib/machine.js';
 import { waitForQuiet } from './lib/proc.js';
@@ -69,27 +70,19 @@ function reading(): Buffer {
   return Buffer.from(base.replace('"fw":""', `"fw":"${'x'.repeat(PAYLOAD_BYTES - base.length)}"`));
 }
 
-function percentile(sorted: Float64Array, p: number): number {
-  if (sorted.length === 0) return Number.NaN;
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] as number;
-}
-
+/** Append latencies, recorded in nanoseconds (the load generator's histogram), reported in ms. */
 class Samples {
-  private values = new Float64Array(1 << 16);
-  private n = 0;
-  push(v: number): void {
-    if (this.n === this.values.length) {
-      const grown = new Float64Array(this.values.length * 2);
-      grown.set(this.values);
-      this.values = grown;
-    }
-    this.values[this.n++] = v;
+  private readonly h = createLatencyHistogram();
+  push(ms: number): void {
+    recordNs(this.h, ms * 1e6);
   }
   get count(): number {
-    return this.n;
+    return this.h.totalCount;
   }
-  sorted(): Float64Array {
-    return this.values.slice(0, this.n).sort();
+  /** p50, p99 and max in ms (NaN when empty). */
+  quantiles(): Pick<RunResult, 'p50Ms' | 'p99Ms' | 'maxMs'> {
+    const ms = (ns: number): number => ns / 1e6;
+    return { p50Ms: ms(percentileNs(this.h, 50)), p99Ms: ms(percentileNs(this.h, 99)), maxMs: this.count === 0 ? Number.NaN : ms(this.h.maxValue) };
   }
 }
 
@@ -130,16 +123,13 @@ async function runSpool(root: string, appenders: number, fsync: boolean, duratio
   await Promise.all(loops);
   await spool.close();
   await drainer;
-  const sorted = latencies.sorted();
   return {
     subject: fsync ? 'spool' : 'spool, fsync off',
     appenders,
     fsync,
     appends: latencies.count,
     appendsPerSec: latencies.count / seconds,
-    p50Ms: percentile(sorted, 50),
-    p99Ms: percentile(sorted, 99),
-    maxMs: sorted[sorted.length - 1] ?? Number.NaN,
+    ...latencies.quantiles(),
     commitsPerSec: commits / seconds,
     appendsPerCommit: commits === 0 ? undefined : latencies.count / commits,
   };
@@ -169,16 +159,13 @@ async function runBaseline(root: string, durationMs: number): Promise<Omit<RunRe
       now = after;
     }
     const seconds = (performance.now() - t0) / 1000;
-    const sorted = latencies.sorted();
     return {
       subject: 'baseline: write + fdatasync each',
       appenders: 1,
       fsync: true,
       appends: latencies.count,
       appendsPerSec: latencies.count / seconds,
-      p50Ms: percentile(sorted, 50),
-      p99Ms: percentile(sorted, 99),
-      maxMs: sorted[sorted.length - 1] ?? Number.NaN,
+      ...latencies.quantiles(),
       commitsPerSec: latencies.count / seconds,
       appendsPerCommit: 1,
     };

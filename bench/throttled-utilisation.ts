@@ -11,14 +11,14 @@
 import { setting } from '../common/settings/index.js';
 import { emitJson, parseBenchArgs } from './lib/cli.js';
 import { runScript } from './lib/cleanup.js';
-import { noiseNotes, otherLoad } from './lib/gateway-run.js';
-import { describeBuild, gatewayBuild } from './lib/gateway-build.js';
-import { describeMachine, machineInfo } from './lib/machine.js';
-import { pinSelf, shouldPin } from './lib/proc.js';
+import { otherLoad } from './lib/gateway-run.js';
+import { describeBuild } from './lib/gateway-build.js';
+import { benchSetup, describeMachine } from './lib/machine.js';
 import { SHARD_BYTES_PER_SECOND, STREAM, THROTTLED } from './lib/stub.js';
 import { runThrottled } from './lib/throttled-run.js';
 import { pct, printTable, round } from './lib/table.js';
 import type { Cell } from './lib/table.js';
+import { gatewayNotes, loadNotes } from './suite/legs.js';
 
 const USAGE = {
   usage: 'npx tsx bench/throttled-utilisation.ts [options]',
@@ -44,11 +44,7 @@ async function main(): Promise<void> {
   const args = parseBenchArgs(USAGE, SETTINGS);
   const { devices, payloadBytes, inflight } = args.values;
   const durationMs = args.values.durationMs ?? (args.quick ? 6000 : 20_000);
-  const pinnable = shouldPin();
-  const machine = machineInfo(pinnable);
-  machine.pinned = pinnable && pinSelf(1);
-  // Snapshot the build now: every run of this script measures the same gateway even if dist/ is rebuilt meanwhile.
-  const gateway = gatewayBuild();
+  const { machine, build: gateway, subjectCpu } = benchSetup();
   const build = gateway.info;
   process.stdout.write(`${describeMachine(machine)}\n${describeBuild(build)}\n`);
   process.stdout.write(
@@ -59,7 +55,7 @@ async function main(): Promise<void> {
   const x = await runThrottled({
     shards: SHARDS,
     gatewayArgs: [],
-    cpu: machine.pinned ? 0 : undefined,
+    cpu: subjectCpu,
     load: { qos: 1, connections: devices, inflight, payloadBytes, durationMs, workers: 1, clientIdPrefix: 'util', drainTimeoutMs: 30_000 },
     // Steady state: after the buckets' initial 1 s burst has been spent, until sending stops.
     steadyFromMs: 3000,
@@ -120,8 +116,7 @@ async function main(): Promise<void> {
       `as device payload; ${x.throttled} throttled entries, ${clean ? 'none of them lost, duplicated or reordered a reading' : 'DELIVERY PROBLEMS (see table)'}\n`,
   );
   if (x.run.crashed !== undefined) process.stdout.write(`gateway process ended during the run: ${x.run.crashed}\n`);
-  if (x.run.load.lastError !== undefined) process.stdout.write(`generator error: ${x.run.load.lastError}\n`);
-  for (const note of noiseNotes('run', x.run)) process.stdout.write(`${note}\n`);
+  for (const note of [...gatewayNotes('run', x.run), ...loadNotes('run', x.run.load)]) process.stdout.write(`${note}\n`);
 
   emitJson(args, {
     bench: 'throttled-utilisation', machine, build, config: { devices, durationMs, payloadBytes, inflight, shards: SHARDS },

@@ -1,24 +1,16 @@
 /**
- * Process-wide cleanup for benchmark scripts: every child process, temporary directory and server a
- * script opens is registered here, so it is released on success, on a thrown error, on Ctrl-C, and
- * (for children and directories, which can be released synchronously) even on an abrupt exit.
+ * Process-wide cleanup for benchmark scripts: every temporary directory and server a script opens is registered
+ * here, so it is released on success, on a thrown error, on Ctrl-C, and (directories, which can be removed
+ * synchronously) even on an abrupt exit. Child processes need nothing here: stack/harness kills every child still
+ * running when this process exits.
  */
-import type { ChildProcess } from 'node:child_process';
 import { rmSync } from 'node:fs';
 
 type AsyncCloser = () => Promise<void>;
 
-const children = new Set<ChildProcess>();
 const directories = new Set<string>();
 const closers = new Set<AsyncCloser>();
 let installed = false;
-
-function killChildrenSync(): void {
-  for (const child of children) {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-  }
-  children.clear();
-}
 
 function removeDirectoriesSync(): void {
   for (const dir of directories) rmSync(dir, { recursive: true, force: true });
@@ -28,28 +20,14 @@ function removeDirectoriesSync(): void {
 function install(): void {
   if (installed) return;
   installed = true;
-  // 'exit' handlers must be synchronous: SIGKILL and rmSync are, which is why they are tracked apart.
-  process.once('exit', () => {
-    killChildrenSync();
-    removeDirectoriesSync();
-  });
+  // 'exit' handlers must be synchronous: rmSync is, which is why directories are tracked apart from closers.
+  process.once('exit', removeDirectoriesSync);
   const onSignal = (signal: NodeJS.Signals): void => {
     process.stderr.write(`\n${signal}: cleaning up\n`);
     void runCleanup().finally(() => process.exit(130));
   };
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
-}
-
-/** Kills `child` (SIGKILL) when the script ends, unless it was released earlier with {@link untrackChild}. */
-export function trackChild(child: ChildProcess): void {
-  install();
-  children.add(child);
-  child.once('exit', () => children.delete(child));
-}
-
-export function untrackChild(child: ChildProcess): void {
-  children.delete(child);
 }
 
 /** Removes `dir` recursively when the script ends. */
@@ -69,7 +47,7 @@ export function trackCloser(close: AsyncCloser): () => void {
   return () => closers.delete(close);
 }
 
-/** Releases everything still registered: async closers first, then children and directories. */
+/** Releases everything still registered: async closers first, then directories. */
 export async function runCleanup(): Promise<void> {
   const pending = [...closers];
   closers.clear();
@@ -80,7 +58,6 @@ export async function runCleanup(): Promise<void> {
       process.stderr.write(`cleanup: ${err instanceof Error ? err.message : String(err)}\n`);
     }
   }
-  killChildrenSync();
   removeDirectoriesSync();
 }
 

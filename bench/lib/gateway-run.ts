@@ -1,27 +1,68 @@
 /**
- * One measured run through the real gateway: start it (pinned), drive the load generator, sample the gateway's
- * CPU over the sending window, poll /metrics for a forwarded-readings timeline, wait until forwarding stops
- * rising, and stop it. The Kinesis endpoint is the caller's, so it can be read back afterwards.
+ * One measured run through the real gateway: start it (pinned), drive a load through it (the MQTT load generator,
+ * autocannon, real MQTT clients), sample the gateway's CPU over the load's window, poll /metrics for a
+ * forwarded-readings timeline, wait until forwarding stops rising, and stop it. The Kinesis endpoint is a fresh
+ * stub (and a stub Firehose endpoint for `--sink firehose`), the embedded server, or the caller's own, to read back.
  */
 import { performance } from 'node:perf_hooks';
 import { runLoad } from '../loadgen/run.js';
 import type { LoadOptions, LoadResult } from '../loadgen/run.js';
+import { startFirehoseStub } from './firehose-stub.js';
 import { startGatewayProcess } from './gateway-process.js';
-import type { LogSummary } from './gateway-process.js';
+import type { GatewayProcess, GatewayProcessOptions, LogSummary } from './gateway-process.js';
 import { histogramQuantile, scrape } from './prom.js';
 import type { Metrics } from './prom.js';
 import { CoreWindow, CpuWindow, processMemory, waitForQuiet } from './proc.js';
 import type { QuietResult } from './proc.js';
+import { startStub } from './stub.js';
 
 export const FORWARDED = 'tidegate_readings_forwarded_total';
 export const BUFFERED = 'tidegate_bridge_buffered_readings';
 
-export interface GatewayRunOptions {
-  kinesisEndpoint: string;
-  gatewayArgs?: readonly string[];
+/** Load generator options; host, port and the window callbacks are filled in by {@link mqttLoad}. */
+export type LoadSpec = Omit<LoadOptions, 'host' | 'port' | 'onRunStart' | 'onRunEnd' | 'onConnected'>;
+
+/** The measured window of a load: `start()` at its first request, `end()` after its last answer. */
+export interface LoadWindow {
+  start(): void;
+  end(): void;
+}
+
+/** Drives a load through the started gateway and resolves with what the load itself measured. */
+export type Drive<R> = (gateway: GatewayProcess, window: LoadWindow) => Promise<R>;
+
+/** The MQTT load generator (bench/loadgen) against the gateway's MQTT port; `onConnected` as in {@link LoadOptions}. */
+export function mqttLoad(load: LoadSpec, onConnected?: (pid: number) => Promise<void>): Drive<LoadResult> {
+  return (gateway, window) =>
+    runLoad({
+      ...load,
+      port: gateway.mqttPort,
+      ...(onConnected === undefined ? {} : { onConnected: () => onConnected(gateway.pid) }),
+      onRunStart: window.start,
+      onRunEnd: window.end,
+    });
+}
+
+export interface GatewayRunOptions<R> {
+  /**
+   * Shards of a fresh, unthrottled stub Kinesis endpoint that keeps no records (the gateway also gets `--shards N`).
+   * Without it: `kinesisEndpoint`, or else the gateway's embedded Kinesis server.
+   */
+  shards?: number;
+  kinesisEndpoint?: string;
+  /** `firehose`: also a stub Firehose endpoint, and `--sink firehose` pointing at it. Default kinesis. */
+  sink?: 'kinesis' | 'firehose';
+  /** Run the local delivery runner and embedded S3. Default false. */
+  delivery?: boolean;
+  /** Further gateway flags. */
+  args?: readonly string[];
+  /** CPU to pin the gateway to; undefined: not pinned. */
   cpu: number | undefined;
-  /** Load options; host/port and the window callbacks are filled in here. */
-  load: Omit<LoadOptions, 'host' | 'port' | 'onRunStart' | 'onRunEnd'>;
+  drive: Drive<R>;
+  /** Sending time, for the steady-state rate. Default: the load's window. */
+  sendMs?: number;
+  /** Grace between SIGTERM and SIGKILL at the end. Default 3 s. */
+  stopGraceMs?: number;
   /** /metrics poll interval. Default 500 ms. */
   pollMs?: number;
   /** Give up waiting for the gateway to finish forwarding after this long. Default 120 s. */
@@ -32,8 +73,6 @@ export interface GatewayRunOptions {
   onRunStart?: () => void;
   /** Awaited once the gateway is up, before any device connects (e.g. to sample its memory). */
   onGatewayStarted?: (pid: number) => Promise<void>;
-  /** Awaited once every device is connected, before publishing starts. */
-  onConnected?: (pid: number) => Promise<void>;
   /** Wait for a quiet machine before starting (shared machines). Default true. */
   waitForQuiet?: boolean;
 }
@@ -45,8 +84,9 @@ export interface Poll {
   buffered: number;
 }
 
-export interface GatewayRunResult {
-  load: LoadResult;
+export interface GatewayRunResult<R = LoadResult> {
+  /** What the load measured. */
+  load: R;
   /** Gateway CPU, percent of one core, over the load generator's window. */
   cpuPercent: number | undefined;
   /** When pinned: how busy the gateway's core was in total over the window (others = this − cpuPercent). */
@@ -84,13 +124,32 @@ export interface GatewayRunResult {
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
-export async function runThroughGateway(options: GatewayRunOptions): Promise<GatewayRunResult> {
+export async function runThroughGateway<R>(options: GatewayRunOptions<R>): Promise<GatewayRunResult<R>> {
+  const kinesis = options.shards === undefined ? undefined : await startStub({ shards: options.shards, retain: false });
+  try {
+    const firehose = options.sink === 'firehose' ? await startFirehoseStub() : undefined;
+    try {
+      return await measure(options, {
+        kinesisEndpoint: kinesis?.url ?? options.kinesisEndpoint,
+        delivery: options.delivery ?? false,
+        args: [
+          ...(options.shards === undefined ? [] : ['--shards', String(options.shards)]),
+          ...(firehose === undefined ? [] : ['--sink', 'firehose', '--firehose-endpoint', firehose.url]),
+          ...(options.args ?? []),
+        ],
+        cpu: options.cpu,
+      });
+    } finally {
+      await firehose?.close();
+    }
+  } finally {
+    await kinesis?.close();
+  }
+}
+
+async function measure<R>(options: GatewayRunOptions<R>, launch: GatewayProcessOptions): Promise<GatewayRunResult<R>> {
   const quiet = options.waitForQuiet === false ? undefined : await waitForQuiet();
-  const gateway = await startGatewayProcess({
-    kinesisEndpoint: options.kinesisEndpoint,
-    args: options.gatewayArgs ?? [],
-    cpu: options.cpu,
-  });
+  const gateway = await startGatewayProcess(launch);
   const pollMs = options.pollMs ?? 500;
   const cpu = new CpuWindow(gateway.pid);
   const core = options.cpu === undefined ? undefined : new CoreWindow(options.cpu);
@@ -115,7 +174,6 @@ export async function runThroughGateway(options: GatewayRunOptions): Promise<Gat
   };
   try {
     await options.onGatewayStarted?.(gateway.pid);
-    const onConnected = options.onConnected;
     const before = await scrape(gateway.httpPort);
     const poller = (async () => {
       while (polling) {
@@ -123,11 +181,8 @@ export async function runThroughGateway(options: GatewayRunOptions): Promise<Gat
         if (polling) await poll();
       }
     })();
-    const load = await runLoad({
-      ...options.load,
-      port: gateway.mqttPort,
-      ...(onConnected === undefined ? {} : { onConnected: () => onConnected(gateway.pid) }),
-      onRunStart: () => {
+    const load = await options.drive(gateway, {
+      start: () => {
         startAt = performance.now();
         cpu.start();
         core?.start();
@@ -135,7 +190,7 @@ export async function runThroughGateway(options: GatewayRunOptions): Promise<Gat
         benchCpuAt = process.cpuUsage();
         options.onRunStart?.();
       },
-      onRunEnd: () => {
+      end: () => {
         endAt = performance.now();
         cpu.stop();
         core?.stop();
@@ -162,14 +217,14 @@ export async function runThroughGateway(options: GatewayRunOptions): Promise<Gat
     await poller;
     const ended = gateway.exitStatus();
     if (ended !== undefined) {
-      throw new Error(`gateway process ended during the run (${ended}); last warnings: ${gateway.logs.notable.slice(-5).join(' | ')}`);
+      throw new Error(`gateway process ended during the run (${ended}); last warnings: ${gateway.logSummary.notable.slice(-5).join(' | ')}`);
     }
     const after = await scrape(gateway.httpPort);
     const finalMemory = processMemory(gateway.pid);
     const windowMs = endAt - startAt;
     const forwardedTotal = after.sum(FORWARDED) - before.sum(FORWARDED);
     const inWindow = forwardedBetween(polls, 0, windowMs);
-    const sendMs = options.load.durationMs ?? windowMs;
+    const sendMs = options.sendMs ?? windowMs;
     const steadyFrom = options.steadyFromMs ?? 2000;
     const steady = sendMs - steadyFrom >= 1500 ? rateBetween(polls, steadyFrom, Math.min(sendMs, windowMs)) : undefined;
     return {
@@ -192,12 +247,12 @@ export async function runThroughGateway(options: GatewayRunOptions): Promise<Gat
       gatewayAckP99Ms: scaleMs(histogramQuantile(before, after, 'tidegate_ack_latency_seconds', 0.99)),
       polls,
       metricsAfter: after,
-      logs: gateway.logs,
+      logs: gateway.logSummary,
       crashed: gateway.exitStatus(),
     };
   } finally {
     polling = false;
-    await gateway.stop();
+    await gateway.stop(options.stopGraceMs);
   }
 }
 
@@ -251,14 +306,14 @@ function longestStall(polls: readonly Poll[]): number {
  * CPU time on each pinned core that neither the gateway (core 0) nor this process (core 1) used: other
  * processes on a shared machine, plus kernel work such as loopback softirqs. High values mark a noisy run.
  */
-export function otherLoad(r: GatewayRunResult): { core0: number | undefined; core1: number | undefined } {
+export function otherLoad(r: GatewayRunResult<unknown>): { core0: number | undefined; core1: number | undefined } {
   const diff = (busy: number | undefined, own: number | undefined): number | undefined =>
     busy === undefined || own === undefined ? undefined : Math.max(0, busy - own);
   return { core0: diff(r.coreBusyPercent, r.cpuPercent), core1: diff(r.benchCoreBusyPercent, r.benchCpuPercent) };
 }
 
 /** One line per run that looked disturbed, for the Observations section. */
-export function noiseNotes(label: string, r: GatewayRunResult, thresholdPercent = 15): string[] {
+export function noiseNotes(label: string, r: GatewayRunResult<unknown>, thresholdPercent = 15): string[] {
   const out: string[] = [];
   if (r.quiet !== undefined && !r.quiet.quiet) {
     out.push(`${label}: machine still busy (${Math.round(r.quiet.busyPercent ?? 0)}% on a core) after waiting ${Math.round(r.quiet.waitedMs / 1000)} s; ran anyway`);

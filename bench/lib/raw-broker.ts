@@ -1,17 +1,22 @@
-/** Bare aedes (bench/loadgen/raw-aedes.ts) as a separate, pinned process: the baseline beside the gateway. */
-import { spawn } from 'node:child_process';
-import type { ChildProcess } from 'node:child_process';
+/**
+ * Bare aedes (bench/loadgen/raw-aedes.ts) as a separate, pinned process, and one measured run against it: the
+ * baseline beside each gateway run.
+ */
 import { createRequire } from 'node:module';
-import { createInterface } from 'node:readline';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { trackChild } from './cleanup.js';
-import { pinnedCommand } from './proc.js';
+import { inheritedEnv, spawnLogged, type LoggedProcess } from '../../stack/harness/logged-process.js';
+import { runLoad } from '../loadgen/run.js';
+import type { LoadResult } from '../loadgen/run.js';
+import type { LoadSpec } from './gateway-run.js';
+import { CoreWindow, CpuWindow, pinnedCommand, processMemory, waitForQuiet } from './proc.js';
+import type { QuietResult } from './proc.js';
 
 export interface RawBrokerProcess {
+  readonly proc: LoggedProcess;
   readonly pid: number;
   readonly port: number;
-  readonly child: ChildProcess;
   exitStatus(): string | undefined;
+  /** SIGTERM, then SIGKILL after `graceMs` (default 3 s). */
   stop(graceMs?: number): Promise<void>;
 }
 
@@ -24,39 +29,67 @@ function brokerCommand(): string[] {
 }
 
 export async function startRawBroker(cpu: number | undefined): Promise<RawBrokerProcess> {
-  const [cmd, ...args] = pinnedCommand(cpu, brokerCommand());
-  const child = spawn(cmd as string, args, { stdio: ['ignore', 'pipe', 'inherit'] });
-  trackChild(child);
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const stop = async (graceMs = 3_000): Promise<void> => {
-    if (child.exitCode !== null || child.signalCode !== null) return;
-    child.kill('SIGTERM');
-    const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
-    await exited;
-    clearTimeout(timer);
-  };
-  const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream });
+  const proc = spawnLogged('raw aedes', pinnedCommand(cpu, brokerCommand()), { env: inheritedEnv(), keepLogs: false });
+  let port: number;
   try {
-    const port = await new Promise<number>((resolve, reject) => {
-      void exited.then(() => reject(new Error(`raw aedes exited early (${child.exitCode ?? child.signalCode})`)));
-      lines.on('line', (line) => {
-        try {
-          const msg = JSON.parse(line) as { event?: string; port?: number };
-          if (msg.event === 'listening' && typeof msg.port === 'number') resolve(msg.port);
-        } catch {
-          // Not the JSON start line.
-        }
-      });
+    port = Number((await proc.waitForLog((l) => l['event'] === 'listening' && typeof l['port'] === 'number'))['port']);
+  } catch (err) {
+    await proc.kill();
+    throw err;
+  }
+  return {
+    proc,
+    pid: proc.pid,
+    port,
+    exitStatus: proc.exitStatus,
+    stop: async (graceMs = 3_000) => void (await proc.stop('SIGTERM', graceMs)),
+  };
+}
+
+export interface RawRunResult {
+  load: LoadResult;
+  cpuPercent: number | undefined;
+  /** When pinned: total busy percent of the broker's core over the window. */
+  coreBusyPercent: number | undefined;
+  quiet: QuietResult;
+  rssBytes: number | undefined;
+  peakRssBytes: number | undefined;
+  crashed: string | undefined;
+}
+
+export async function runThroughRawAedes(
+  cpu: number | undefined,
+  load: LoadSpec,
+): Promise<RawRunResult> {
+  const quiet = await waitForQuiet();
+  const broker = await startRawBroker(cpu);
+  const window = new CpuWindow(broker.pid);
+  const core = cpu === undefined ? undefined : new CoreWindow(cpu);
+  let memory: ReturnType<typeof processMemory>;
+  try {
+    const result = await runLoad({
+      ...load,
+      port: broker.port,
+      onRunStart: () => {
+        window.start();
+        core?.start();
+      },
+      onRunEnd: () => {
+        window.stop();
+        core?.stop();
+        memory = processMemory(broker.pid);
+      },
     });
     return {
-      pid: child.pid as number,
-      port,
-      child,
-      exitStatus: () => (child.exitCode !== null ? `exit ${child.exitCode}` : child.signalCode !== null ? `signal ${child.signalCode}` : undefined),
-      stop,
+      load: result,
+      cpuPercent: window.percent,
+      coreBusyPercent: core?.percent,
+      quiet,
+      rssBytes: memory?.rssBytes,
+      peakRssBytes: memory?.peakRssBytes,
+      crashed: broker.exitStatus(),
     };
-  } catch (err) {
-    await stop(0);
-    throw err;
+  } finally {
+    await broker.stop();
   }
 }

@@ -3,9 +3,8 @@
  * what the gateway really wrote: Kinesis records and their exact sizes (hence PUT payload units), and the
  * readings inside them, checked per device for loss, duplicates and reordering.
  */
-import { GetRecordsCommand, GetShardIteratorCommand } from '@aws-sdk/client-kinesis';
 import { deaggregate } from '../../common/kpl/index.js';
-import { listShards, testKinesisClient } from '../../test/support/kinesis.js';
+import { readRawStream, testKinesisClient } from '../../stack/harness/stream-reader.js';
 import { OrderCheck } from './order-check.js';
 import { PUT_PAYLOAD_UNIT_BYTES } from './record-math.js';
 
@@ -45,36 +44,23 @@ export async function readBack(endpointUrl: string, stream: string): Promise<Rea
     readings: 0, userRecordBytes: 0, readingPayloadBytes: 0,
   };
   try {
-    for (const shard of await listShards(client, stream)) {
-      const shardId = shard.ShardId as string;
-      let iterator = (await client.send(new GetShardIteratorCommand({ StreamName: stream, ShardId: shardId, ShardIteratorType: 'TRIM_HORIZON' })))
-        .ShardIterator;
-      while (iterator !== undefined) {
-        // A modest page keeps one JSON response small even when records are 1 MiB aggregates.
-        const page = await client.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: 500 }));
-        const records = page.Records ?? [];
-        for (const r of records) {
-          const data = Buffer.from(r.Data ?? new Uint8Array());
-          const key = r.PartitionKey ?? '';
-          const size = data.length + Buffer.byteLength(key);
-          summary.records++;
-          summary.recordBytes += size;
-          summary.unitsWithKey += Math.ceil(size / PUT_PAYLOAD_UNIT_BYTES);
-          summary.unitsDataOnly += Math.max(1, Math.ceil(data.length / PUT_PAYLOAD_UNIT_BYTES));
-          summary.maxRecordBytes = Math.max(summary.maxRecordBytes, size);
-          sizes.push(size);
-          summary.recordsByShard[shardId] = (summary.recordsByShard[shardId] ?? 0) + 1;
-          for (const user of deaggregate(data, key)) {
-            summary.readings++;
-            summary.userRecordBytes += user.data.length;
-            const at = user.data.indexOf(READING_KEY);
-            // The envelope closes with "}" after the spliced reading.
-            if (at >= 0) summary.readingPayloadBytes += user.data.length - at - READING_KEY.length - 1;
-            order.add(shardId, user.data);
-          }
-        }
-        if (records.length === 0) break;
-        iterator = page.NextShardIterator;
+    // A modest page keeps one JSON response small even when records are 1 MiB aggregates.
+    for (const { shardId, partitionKey: key, data } of await readRawStream(client, stream, { pageLimit: 500 })) {
+      const size = data.length + Buffer.byteLength(key);
+      summary.records++;
+      summary.recordBytes += size;
+      summary.unitsWithKey += Math.ceil(size / PUT_PAYLOAD_UNIT_BYTES);
+      summary.unitsDataOnly += Math.max(1, Math.ceil(data.length / PUT_PAYLOAD_UNIT_BYTES));
+      summary.maxRecordBytes = Math.max(summary.maxRecordBytes, size);
+      sizes.push(size);
+      summary.recordsByShard[shardId] = (summary.recordsByShard[shardId] ?? 0) + 1;
+      for (const user of deaggregate(data, key)) {
+        summary.readings++;
+        summary.userRecordBytes += user.data.length;
+        const at = user.data.indexOf(READING_KEY);
+        // The envelope closes with "}" after the spliced reading.
+        if (at >= 0) summary.readingPayloadBytes += user.data.length - at - READING_KEY.length - 1;
+        order.add(shardId, user.data);
       }
     }
   } finally {

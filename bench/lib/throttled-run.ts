@@ -4,8 +4,8 @@
  */
 import { performance } from 'node:perf_hooks';
 import type { KinesisEndpointStats } from '../../stack/kinesis-faults/index.js';
-import { runThroughGateway } from './gateway-run.js';
-import type { GatewayRunOptions, GatewayRunResult } from './gateway-run.js';
+import { mqttLoad, runThroughGateway } from './gateway-run.js';
+import type { GatewayRunResult, LoadSpec } from './gateway-run.js';
 import { readBack } from './readback.js';
 import type { ReadbackSummary } from './readback.js';
 import { AWS_THROTTLE, SHARD_BYTES_PER_SECOND, STREAM, StatsRecorder, startStub, throttledEntries } from './stub.js';
@@ -14,7 +14,7 @@ export interface ThrottledRunOptions {
   shards: number;
   gatewayArgs: readonly string[];
   cpu: number | undefined;
-  load: GatewayRunOptions['load'];
+  load: LoadSpec;
   /** Steady state: from this long after the first publish (default 3 s)… */
   steadyFromMs?: number;
   /** …to this long after it (default: 2 s before the last PUBACK). */
@@ -44,9 +44,9 @@ export async function runThrottled(options: ThrottledRunOptions): Promise<Thrott
     let startAt = 0;
     const run = await runThroughGateway({
       kinesisEndpoint: stub.url,
-      gatewayArgs: options.gatewayArgs,
+      args: options.gatewayArgs,
       cpu: options.cpu,
-      load: options.load,
+      drive: mqttLoad(options.load),
       onRunStart: () => {
         startAt = performance.now();
         recorder.start(1000);

@@ -1,5 +1,5 @@
 /** Options and results of `DeviceConnection` (connection.ts), kept apart to keep that file small. */
-import type { LatencyHistogram } from './histogram.js';
+import type { Histogram } from './histogram.js';
 
 /** Options for one simulated device. */
 export interface DeviceConnectionOptions {
@@ -25,7 +25,7 @@ export interface DeviceConnectionOptions {
   /** Time allowed for TCP connect + CONNACK. Default: 10000 ms. */
   connectTimeoutMs?: number;
   /** QoS 1 publish→PUBACK latencies are recorded here when given. Default: none. */
-  latency?: LatencyHistogram;
+  latency?: Histogram;
 }
 
 /** When a run stops sending; if both are given the first one reached wins. */

@@ -3,6 +3,7 @@ import type { Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { telemetryTopic } from './connection-types.js';
 import type { ConnectionResult, DeviceConnectionOptions, RunLimits } from './connection-types.js';
+import { recordNs } from './histogram.js';
 import { InflightWindow } from './inflight.js';
 import { CONNACK_REASONS, DISCONNECT, encodeConnect, MqttDecoder, PINGREQ, PublishTemplate } from './packets.js';
 
@@ -289,7 +290,7 @@ export class DeviceConnection {
       return;
     }
     this.acked++;
-    this.options.latency?.record((this.chunkTime - sentAt) * 1e6);
+    if (this.options.latency !== undefined) recordNs(this.options.latency, (this.chunkTime - sentAt) * 1e6);
   }
 
   private onPingresp(): void {

@@ -4,7 +4,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import { performance } from 'node:perf_hooks';
-import { LatencyHistogram } from './histogram.js';
+import { mergeLatency, summaryMs } from './histogram.js';
 import type { LatencySummaryMs } from './histogram.js';
 import type { MainToWorker, WorkerConfig, WorkerToMain } from './worker.js';
 
@@ -127,39 +127,23 @@ function spawn(config: WorkerConfig): WorkerHandle {
         workerData: { config, entry: new URL('./worker.ts', here).href },
       })
     : new Worker(new URL('./worker.js', here), { workerData: { config } });
-  let resolveConnected: (m: Connected) => void = () => {};
-  let resolveDone: (m: Done) => void = () => {};
-  let rejectConnected: (err: Error) => void = () => {};
-  let rejectDone: (err: Error) => void = () => {};
-  const connected = new Promise<Connected>((resolve, reject) => {
-    resolveConnected = resolve;
-    rejectConnected = reject;
+  const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
+  // Any error, a failed connect or an early exit rejects whichever step is still awaited.
+  const failed = new Promise<never>((_, reject) => {
+    worker.on('error', reject);
+    worker.on('message', (m: WorkerToMain) => void (m.type === 'connectFailed' && reject(new Error(m.error))));
+    worker.once('exit', (code) => reject(new Error(`load worker exited (code ${code}) before finishing`)));
   });
-  const done = new Promise<Done>((resolve, reject) => {
-    resolveDone = resolve;
-    rejectDone = reject;
-  });
-  // Settling an already-settled promise is a no-op, so failures can reject both blindly.
-  const fail = (err: Error): void => {
-    rejectConnected(err);
-    rejectDone(err);
-  };
-  // Rejections are observed through Promise.all in runLoad; these no-ops stop "unhandled" noise.
-  connected.catch(() => {});
-  done.catch(() => {});
-  worker.on('message', (m: WorkerToMain) => {
-    if (m.type === 'connected') resolveConnected(m);
-    else if (m.type === 'done') resolveDone(m);
-    else fail(new Error(m.error));
-  });
-  worker.on('error', fail);
-  const exited = new Promise<void>((resolve) => {
-    worker.once('exit', (code) => {
-      fail(new Error(`load worker exited (code ${code}) before finishing`));
-      resolve();
+  const step = <T extends WorkerToMain['type']>(type: T): Promise<Extract<WorkerToMain, { type: T }>> => {
+    const reached = new Promise<Extract<WorkerToMain, { type: T }>>((resolve) => {
+      worker.on('message', (m: WorkerToMain) => void (m.type === type && resolve(m as Extract<WorkerToMain, { type: T }>)));
     });
-  });
-  return { worker, connected, done, exited };
+    const out = Promise.race([reached, failed]);
+    // Rejections are observed through Promise.all in runLoad; this stops "unhandled" noise for the other step.
+    out.catch(() => {});
+    return out;
+  };
+  return { worker, connected: step('connected'), done: step('done'), exited };
 }
 
 function buildConfigs(o: Required<Pick<LoadOptions, 'connections' | 'workers'>> & LoadOptions): WorkerConfig[] {
@@ -241,7 +225,6 @@ export async function runLoad(options: LoadOptions = {}): Promise<LoadResult> {
 }
 
 function summarise(qos: 0 | 1, connected: Connected[], done: Done[], cpu: NodeJS.CpuUsage, wallMs: number): LoadResult {
-  const latency = new LatencyHistogram();
   let sent = 0;
   let acked = 0;
   let errors = 0;
@@ -251,8 +234,8 @@ function summarise(qos: 0 | 1, connected: Connected[], done: Done[], cpu: NodeJS
     acked += d.acked;
     errors += d.errors;
     lastError = d.lastError ?? lastError;
-    latency.merge(new LatencyHistogram(d.histogram, d.histogramMax));
   }
+  const latency = mergeLatency(done.map((d) => d.latency));
   const span = (items: Array<{ startedAt: number; finishedAt: number }>): number =>
     items.reduce((t, i) => Math.max(t, i.finishedAt), 0) - items.reduce((t, i) => Math.min(t, i.startedAt), Number.POSITIVE_INFINITY);
   const durationMs = span(done);
@@ -265,7 +248,7 @@ function summarise(qos: 0 | 1, connected: Connected[], done: Done[], cpu: NodeJS
     connectMs: round(span(connected)),
     durationMs: round(durationMs),
     throughputPerSec: round(((qos === 1 ? acked : sent) * 1000) / Math.max(durationMs, 1e-3), 0),
-    latencyMs: qos === 1 ? latency.summaryMs() : null,
+    latencyMs: qos === 1 ? summaryMs(latency.histogram, latency.maxNs) : null,
     generatorCpu: {
       userMs: round(cpu.user / 1000),
       systemMs: round(cpu.system / 1000),

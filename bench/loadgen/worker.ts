@@ -8,7 +8,8 @@ import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DeviceConnection } from './connection.js';
 import type { ConnectionResult } from './connection.js';
-import { LatencyHistogram } from './histogram.js';
+import { createLatencyHistogram, encodeLatency } from './histogram.js';
+import type { EncodedLatency } from './histogram.js';
 
 /** Everything a worker needs; plain data so it survives structured cloning. */
 export interface WorkerConfig {
@@ -44,8 +45,7 @@ export type WorkerToMain =
       lastError?: string;
       startedAt: number;
       finishedAt: number;
-      histogram: Float64Array;
-      histogramMax: number;
+      latency: EncodedLatency;
       /** Busy fraction (0–1) of this worker's event loop during the run. */
       eventLoopUtilization: number;
     };
@@ -94,7 +94,7 @@ async function main(): Promise<void> {
   const port = parentPort;
   if (port === null) throw new Error('worker.ts must run in a worker thread');
   const config = (workerData as { config: WorkerConfig }).config;
-  const latency = new LatencyHistogram();
+  const latency = createLatencyHistogram();
   const connections = config.connections.map((c) => new DeviceConnection({
     host: config.host,
     port: config.port,
@@ -140,8 +140,7 @@ async function main(): Promise<void> {
     // reduce, not Math.min(...spread): spreading 100k+ results overflows the argument limit.
     startedAt: results.reduce((t, r) => Math.min(t, r.startedAt), Number.POSITIVE_INFINITY),
     finishedAt: results.reduce((t, r) => Math.max(t, r.finishedAt), 0),
-    histogram: latency.counts,
-    histogramMax: latency.max,
+    latency: encodeLatency(latency),
     eventLoopUtilization: elu,
   });
   await closeAll();

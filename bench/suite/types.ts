@@ -1,7 +1,8 @@
 /**
- * The benchmark suite's scenario contract. A scenario is one module exporting a {@link Scenario}; the orchestrator
- * (bench/run.ts) calls `run()` once per repetition and turns the numbers into median/min/max. To add one, write
- * the module and list it in registry.ts.
+ * The benchmark suite's scenario contract. A scenario is one module exporting a {@link Scenario}, usually written as
+ * a declaration (declare.ts: targets to start, load, figures); the orchestrator (bench/run.ts) calls `run()` once per
+ * repetition and runner.ts turns the numbers into median/min/max. To add one, write the module and list it in
+ * registry.ts.
  */
 import type { GatewayBuild } from '../lib/gateway-build.js';
 
@@ -16,6 +17,24 @@ export interface FigureSpec {
   better: Better;
   /** Throughput figures go into the report's bar chart; `baseline` marks the baseline's bar. */
   chart?: 'subject' | 'baseline';
+}
+
+/** A performance target, read from one figure's median (see targets.ts). */
+export interface TargetDefinition {
+  id: string;
+  describe: (c: TargetContext) => string;
+  scenario: string;
+  figure: string;
+  comparator: '>=' | '<=';
+  threshold: (c: TargetContext) => number;
+  unit: string;
+  /** What bounds the figure when the target is missed, from profiling (node --cpu-prof) on the reference machine. */
+  bound?: string;
+}
+
+export interface TargetContext {
+  /** The gateway's --linger-ms default: the 10k-device latency target is relative to it. */
+  lingerMs: number;
 }
 
 export interface ScenarioContext {
@@ -46,6 +65,8 @@ export interface Scenario {
   readonly describe: string;
   /** Every figure `run()` may report, in display order. */
   readonly figures: Readonly<Record<string, FigureSpec>>;
+  /** The targets read from this scenario's figures. Default: none. */
+  readonly targets?: readonly TargetDefinition[];
   /** Runs per scenario when --runs is not given (full run); quick runs use `quickRuns` (default 1). */
   readonly defaultRuns?: number;
   readonly quickRuns?: number;

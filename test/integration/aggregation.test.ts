@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { KPL_MAGIC } from '../../common/kpl/index.js';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
 import { listShards, owningShard, parseRecord, readRawStream, readStream, testKinesisClient } from '../support/kinesis.js';
-import { closeAll, connectDevice } from '../support/mqtt.js';
+import { closeAll, connectDevice } from '../../stack/harness/mqtt-client.js';
 
 /** Publishes `perDevice` QoS 1 readings from each device with a window of 50, all devices at once. */
 async function publishAll(clients: MqttClient[], ids: string[], perDevice: number): Promise<void> {

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { startKinesisEndpoint, type KinesisEndpoint } from '../../stack/kinesis-faults/index.js';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
 import { parseRecord, readStream, testKinesisClient } from '../support/kinesis.js';
-import { closeAll, connectDevice } from '../support/mqtt.js';
+import { closeAll, connectDevice } from '../../stack/harness/mqtt-client.js';
 
 describe('backpressure', () => {
   let endpoint: KinesisEndpoint | undefined;

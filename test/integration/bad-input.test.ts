@@ -5,7 +5,7 @@ import type { MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
 import { parseRecord, readStream, testKinesisClient } from '../support/kinesis.js';
-import { closeAll, connectDevice, waitForClose } from '../support/mqtt.js';
+import { closeAll, connectDevice, waitForClose } from '../../stack/harness/mqtt-client.js';
 
 interface DeadLetterLine {
   reason: string;

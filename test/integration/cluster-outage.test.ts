@@ -5,7 +5,7 @@
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
-import { connectDevice } from '../support/mqtt.js';
+import { connectDevice } from '../../stack/harness/mqtt-client.js';
 import { spawnRedis, type ChildRedis } from '../support/redis.js';
 import { waitFor } from '../support/s3.js';
 

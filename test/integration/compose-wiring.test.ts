@@ -25,7 +25,7 @@ import { createMetrics } from '../../gateway/src/metrics.js';
 import { createDeliveryMetrics } from '../../transforms/delivery/metrics.js';
 import { createS3Client } from '../../transforms/delivery/s3-writer/client.js';
 import { startLocalS3, type LocalS3 } from '../../stack/s3-server.js';
-import { spawnKinesis, type ChildKinesis } from '../support/child-kinesis.js';
+import { spawnKinesis, type ChildKinesis } from '../../stack/harness/kinesis-process.js';
 import {
   dependenciesOf,
   environmentOf,
@@ -42,7 +42,7 @@ import {
 } from '../support/compose.js';
 import { metricLines } from '../support/devices.js';
 import { parseRecord, readStream, testKinesisClient } from '../support/kinesis.js';
-import { spawnLogged, type LoggedProcess } from '../support/process.js';
+import { spawnLogged, type LoggedProcess } from '../../stack/harness/logged-process.js';
 import { readLines, waitFor } from '../support/s3.js';
 import { makeTempDir } from '../support/tmp.js';
 

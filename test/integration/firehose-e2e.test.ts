@@ -1,9 +1,9 @@
 import { DescribeDeliveryStreamCommand, PutRecordBatchCommand } from '@aws-sdk/client-firehose';
 import { afterEach, expect, it } from 'vitest';
 import { createS3Client, LOCAL_S3_CREDENTIALS } from '../../stack/s3-server.js';
-import { spawnGateway, type ChildGateway } from '../support/child-gateway.js';
+import { spawnGateway, type ChildGateway } from '../../stack/harness/gateway-process.js';
 import { testFirehoseClient } from '../support/firehose.js';
-import { closeAll, connectDevice } from '../support/mqtt.js';
+import { closeAll, connectDevice } from '../../stack/harness/mqtt-client.js';
 import { TEST_BUCKET, waitForLines } from '../support/s3.js';
 import { makeTempDir } from '../support/tmp.js';
 

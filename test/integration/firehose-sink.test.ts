@@ -7,7 +7,7 @@ import { createFirehoseClient } from '../../gateway/src/sinks/firehose/client.js
 import { startFirehoseProducer, type FirehoseProducer } from '../../gateway/src/sinks/firehose/producer.js';
 import { startTestFirehose, type TestFirehose } from '../support/firehose.js';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
-import { closeAll, connectDevice } from '../support/mqtt.js';
+import { closeAll, connectDevice } from '../../stack/harness/mqtt-client.js';
 import { readLines, TEST_BUCKET, waitFor, waitForLines } from '../support/s3.js';
 
 const cleanup: (() => Promise<void>)[] = [];

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spawnGateway, type ChildGateway } from '../support/child-gateway.js';
+import { spawnGateway, type ChildGateway } from '../../stack/harness/gateway-process.js';
 import { parseRecord, readStream, testKinesisClient } from '../support/kinesis.js';
-import { closeAll, connectDevice } from '../support/mqtt.js';
+import { closeAll, connectDevice } from '../../stack/harness/mqtt-client.js';
 import { startPrometheus, type PrometheusServer } from '../support/prometheus.js';
 import { makeTempDir } from '../support/tmp.js';
 

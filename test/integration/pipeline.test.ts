@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createS3Client, LOCAL_S3_CREDENTIALS } from '../../stack/s3-server.js';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
 import { testKinesisClient } from '../support/kinesis.js';
-import { closeAll, connectDevice } from '../support/mqtt.js';
+import { closeAll, connectDevice } from '../../stack/harness/mqtt-client.js';
 import { listObjects, readLines, waitFor } from '../support/s3.js';
 
 /** What `npm start` runs: broker → bridge → Kinesis → delivery runner (transform) → S3, all through the AWS SDK. */

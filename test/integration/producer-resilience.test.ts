@@ -4,7 +4,7 @@ import { hashKeyOf } from '../../gateway/src/sinks/kinesis/shard-map.js';
 import { startKinesisEndpoint, type KinesisEndpoint } from '../../stack/kinesis-faults/index.js';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
 import { listShards, owningShard, parseRecord, readStream, testKinesisClient } from '../support/kinesis.js';
-import { closeAll, connectDevice } from '../support/mqtt.js';
+import { closeAll, connectDevice } from '../../stack/harness/mqtt-client.js';
 
 async function waitActive(client: KinesisClient, stream: string): Promise<void> {
   await vi.waitFor(

@@ -4,7 +4,7 @@ import { KPL_MAGIC } from '../../common/kpl/index.js';
 import { createTransform, loadCatalogFile } from '../../transforms/lambda/handler.js';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
 import { readRawStream } from '../support/kinesis.js';
-import { closeAll, connectDevice } from '../support/mqtt.js';
+import { closeAll, connectDevice } from '../../stack/harness/mqtt-client.js';
 import { createRunnerTest } from '../support/runner-fixture.js';
 import { getObject, listObjects, TEST_BUCKET, waitFor } from '../support/s3.js';
 

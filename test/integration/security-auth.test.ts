@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
 import { addDevice, devicesCli, metricValue, tryConnect } from '../support/devices.js';
 import { parseRecord, readStream, testKinesisClient } from '../support/kinesis.js';
-import { closeAll, connectDevice, waitForClose } from '../support/mqtt.js';
+import { closeAll, connectDevice, waitForClose } from '../../stack/harness/mqtt-client.js';
 
 const run = promisify(execFile);
 

@@ -4,10 +4,10 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spawnGateway, type ChildGateway } from '../support/child-gateway.js';
+import { spawnGateway, type ChildGateway } from '../../stack/harness/gateway-process.js';
 import { tryConnect } from '../support/devices.js';
 import { parseRecord, readStream, testKinesisClient } from '../support/kinesis.js';
-import { closeAll, connectDevice, waitForClose } from '../support/mqtt.js';
+import { closeAll, connectDevice, waitForClose } from '../../stack/harness/mqtt-client.js';
 import { connectFrame, publishFrame, remainingLength } from '../support/mqtt-frames.js';
 import { makeTempDir } from '../support/tmp.js';
 

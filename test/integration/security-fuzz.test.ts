@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addDevice, metricLines } from '../support/devices.js';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
 import { parseRecord, readStream, testKinesisClient } from '../support/kinesis.js';
-import { closeAll, connectDevice } from '../support/mqtt.js';
+import { closeAll, connectDevice } from '../../stack/harness/mqtt-client.js';
 import { connectFrame, frame, publishFrame, remainingLength, subscribeFrame } from '../support/mqtt-frames.js';
 import { mulberry32 } from '../support/prng.js';
 

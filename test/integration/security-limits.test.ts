@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { addDevice, metricValue, tryConnect } from '../support/devices.js';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
 import { parseRecord, readStream, testKinesisClient } from '../support/kinesis.js';
-import { closeAll, connectDevice } from '../support/mqtt.js';
+import { closeAll, connectDevice } from '../../stack/harness/mqtt-client.js';
 import { connectFrame, publishFrame, remainingLength, subscribeFrame } from '../support/mqtt-frames.js';
 
 /** Opens a raw socket; resolves with it once connected. */

@@ -1,8 +1,8 @@
 import { join } from 'node:path';
 import mqtt, { type MqttClient } from 'mqtt';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { spawnGateway, type ChildGateway } from '../support/child-gateway.js';
-import { spawnKinesis, type ChildKinesis } from '../support/child-kinesis.js';
+import { spawnGateway, type ChildGateway } from '../../stack/harness/gateway-process.js';
+import { spawnKinesis, type ChildKinesis } from '../../stack/harness/kinesis-process.js';
 import { parseRecord, readStream, testKinesisClient } from '../support/kinesis.js';
 import { makeTempDir } from '../support/tmp.js';
 
@@ -97,7 +97,7 @@ describe('spool mode survives Kinesis outages and gateway crashes (child process
     // produces duplicates: accepted after the last checkpoint). Cycle 2: Kinesis dies, then the gateway.
     for (let cycle = 0; cycle < 3; cycle++) {
       // The done-when names the SDK's variable: the external endpoint comes from AWS_ENDPOINT_URL_KINESIS.
-      const gw = await spawnGateway(gatewayArgs, { AWS_ENDPOINT_URL_KINESIS: kinesis.endpoint });
+      const gw = await spawnGateway(gatewayArgs, { env: { AWS_ENDPOINT_URL_KINESIS: kinesis.endpoint } });
       cleanups.push(() => gw.kill());
       const load = startLoad(gw.mqttPort, devices, next, acked);
       await sleep(400 + random() * 600);
@@ -121,7 +121,7 @@ describe('spool mode survives Kinesis outages and gateway crashes (child process
     }
 
     // A final run drains what the crashed runs left in the spool.
-    const last = await spawnGateway(gatewayArgs, { AWS_ENDPOINT_URL_KINESIS: kinesis.endpoint });
+    const last = await spawnGateway(gatewayArgs, { env: { AWS_ENDPOINT_URL_KINESIS: kinesis.endpoint } });
     cleanups.push(() => last.kill());
     await vi.waitFor(async () => expect(await metric(last, 'tidegate_spool_entries')).toBe(0), { timeout: 30_000, interval: 200 });
     expect(await metric(last, 'tidegate_spool_replayed_entries_total')).toBeGreaterThan(0);

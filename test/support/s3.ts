@@ -1,7 +1,11 @@
-import { GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
 import { createS3Client } from '../../transforms/delivery/s3-writer/client.js';
+import { getObjectText, listObjects } from '../../stack/harness/s3-reader.js';
 import { LOCAL_S3_CREDENTIALS, startLocalS3, type LocalS3 } from '../../stack/s3-server.js';
 import { makeTempDir } from './tmp.js';
+
+// The SDK-level readers live with the other local-stack tools (benchmarks use them too).
+export { getObject, getObjectText, listObjects, type StoredObject } from '../../stack/harness/s3-reader.js';
 
 export const TEST_BUCKET = 'telemetry-archive';
 
@@ -40,34 +44,6 @@ export async function startTestS3(buckets: string[] = [TEST_BUCKET]): Promise<Te
       }
     },
   };
-}
-
-export interface StoredObject {
-  key: string;
-  size: number;
-}
-
-/** Every object under `prefix`, in key order (all pages). */
-export async function listObjects(client: S3Client, bucket: string, prefix = ''): Promise<StoredObject[]> {
-  const out: StoredObject[] = [];
-  let token: string | undefined;
-  do {
-    const page = await client.send(
-      new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ...(token === undefined ? {} : { ContinuationToken: token }) }),
-    );
-    for (const o of page.Contents ?? []) out.push({ key: o.Key as string, size: o.Size ?? 0 });
-    token = page.IsTruncated === true ? page.NextContinuationToken : undefined;
-  } while (token !== undefined);
-  return out.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-}
-
-export async function getObject(client: S3Client, bucket: string, key: string): Promise<Buffer> {
-  const out = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
-  return Buffer.from(await (out.Body as { transformToByteArray(): Promise<Uint8Array> }).transformToByteArray());
-}
-
-export async function getObjectText(client: S3Client, bucket: string, key: string): Promise<string> {
-  return (await getObject(client, bucket, key)).toString('utf8');
 }
 
 /** The non-empty lines of every object under `prefix`, objects in key order. */

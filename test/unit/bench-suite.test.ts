@@ -6,6 +6,8 @@ import type { FigureResult, ScenarioResult, SuiteResults } from '../../bench/rep
 import { svgChart } from '../../bench/report/svg.js';
 import { terminalReport } from '../../bench/report/terminal.js';
 import { SCENARIOS, selectScenarios } from '../../bench/suite/registry.js';
+import { defineScenario } from '../../bench/suite/declare.js';
+import { inProcessLeg } from '../../bench/suite/legs.js';
 import { runScenario } from '../../bench/suite/runner.js';
 import { evaluateTargets, TARGETS } from '../../bench/suite/targets.js';
 import type { Scenario, ScenarioContext } from '../../bench/suite/types.js';
@@ -83,6 +85,43 @@ describe('runScenario', () => {
     expect((await runScenario(hangs, { ...runOptions, runs: 1, runTimeoutMs: 50 })).error).toMatch(/did not finish within/);
     const sloppy: Scenario = { name: 'sloppy', describe: '', figures, run: async () => ({ figures: { perSec: 1, other: 2 } }) };
     expect((await runScenario(sloppy, { ...runOptions, runs: 1 })).error).toMatch(/undeclared figures: other/);
+  });
+});
+
+describe('defineScenario', () => {
+  const declared = (order: string[]): Scenario =>
+    defineScenario({
+      name: 'declared',
+      describe: 'two legs',
+      legs: (ctx: ScenarioContext) => ({
+        a: inProcessLeg('a', async () => (order.push('a'), { perSec: 10 * ctx.run })),
+        b: { ...inProcessLeg('b', async () => (order.push('b'), { ms: 4 })), notes: (r: { ms: number }) => [`b took ${r.ms} ms`] },
+      }),
+      figures: {
+        perSec: {
+          label: 'per second', unit: 'readings/s', better: 'higher', value: (m) => m.a.perSec,
+          target: { id: 'fast', describe: (c) => `within ${c.lingerMs} ms`, comparator: '>=', threshold: 15 },
+        },
+        ratio: { label: 'a ÷ b', unit: '×', better: 'info', value: (m) => m.a.perSec / m.b.ms },
+      },
+      notes: (m) => [`a measured ${m.a.perSec}`],
+    });
+
+  it('runs the legs in order per run and reads every figure from what they measured', async () => {
+    const order: string[] = [];
+    const r = await runScenario(declared(order), { ...runOptions, runs: 2 });
+    expect(order).toEqual(['a', 'b', 'a', 'b']);
+    expect(r.figures['perSec']).toMatchObject({ median: 15, min: 10, max: 20, runs: [10, 20] });
+    expect(r.figures['ratio']?.runs).toEqual([2.5, 5]);
+    expect(r.notes).toEqual(['run 1: b took 4 ms', 'run 1: a measured 10', 'run 2: b took 4 ms', 'run 2: a measured 20']);
+  });
+
+  it('keeps only the figure specs in the results and turns figure targets into target definitions', async () => {
+    const s = declared([]);
+    expect(s.figures['perSec']).toEqual({ label: 'per second', unit: 'readings/s', better: 'higher' });
+    expect(s.targets).toHaveLength(1);
+    const [t] = evaluateTargets({ declared: await runScenario(s, { ...runOptions, runs: 1 }) }, { lingerMs: 20 }, s.targets);
+    expect(t).toMatchObject({ id: 'fast', describe: 'within 20 ms', scenario: 'declared', figure: 'perSec', unit: 'readings/s', threshold: 15, measured: 10, status: 'missed' });
   });
 });
 

@@ -1,3 +1,11 @@
+/*
+ * Not an HdrHistogram (hdr-histogram-js, which device-sim and the load generator use): these are Prometheus bucket
+ * counts, as prom-client exposes them on /metrics with the bounds the gateway declares, not samples. HdrHistogram
+ * can only be fed samples; feeding it each bucket's bound would answer with that bound instead of interpolating
+ * inside the bucket as `histogram_quantile` does, so every quantile the operators' view and the benchmarks report
+ * would move. What this file adds is that interpolation, a dozen lines.
+ */
+
 /** Cumulative histogram buckets: [upper bound, count of observations ≤ bound], ascending, ending with +Inf. */
 export type Buckets = ReadonlyArray<readonly [number, number]>;
 

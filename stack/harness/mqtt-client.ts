@@ -1,3 +1,4 @@
+/** Connects real MQTT.js clients (over TCP) to a broker on loopback: the device side of tests and benchmarks. */
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 
 /** Connects an MQTT.js client (a real client over TCP) and waits for CONNACK. */
